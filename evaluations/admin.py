@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import CaseEvent, Evaluation, Evaluator
+
+
+@admin.register(Evaluator)
+class EvaluatorAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "region", "home_clinic", "max_active_cases", "last_training_year", "active"]
+    list_filter = ["active", "region"]
+    search_fields = ["user__full_name", "user__email", "home_clinic"]
+    autocomplete_fields = ["user"]
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "actor", "action", "from_state", "to_state", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    # The state only changes through the services (the FSM field is protected); the admin reads.
+    list_display = ["trainee", "state", "evaluator", "region", "next_due_on", "registered_at"]
+    list_filter = ["state", "region", "curriculum"]
+    search_fields = ["trainee__full_name", "trainee__email", "workplace"]
+    readonly_fields = ["state", "personnummer_masked", "registered_at", "next_due_on", "next_due_kind"]
+    exclude = ["personnummer_encrypted", "personnummer_hash"]
+    inlines = [CaseEventInline]
+    raw_id_fields = ["trainee", "evaluator"]

@@ -1,0 +1,264 @@
+import calendar
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+
+from mittist.accounts.personnummer import parse_personnummer
+
+from .models import Curriculum, Evaluation, Evaluator, Region, local_today
+
+User = get_user_model()
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(label=_("Namn"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(
+        label=_("E-post"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("Används för inloggning och för alla meddelanden om din Mitt-i-ST."),
+    )
+    phone = forms.CharField(label=_("Telefon"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
+    personnummer = forms.CharField(
+        label=_("Personnummer"), max_length=32, help_text=_("ÅÅÅÅMMDD-NNNN. Samordningsnummer går också bra."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    workplace = forms.CharField(label=_("Vårdcentral"), max_length=200, help_text=_("Där du gör din ST."))
+    region = forms.ChoiceField(label=_("Region"), choices=[("", _("Välj region"))] + Region.choices)
+    curriculum = forms.ChoiceField(
+        label=_("Målbeskrivning"), choices=Curriculum.choices, widget=forms.RadioSelect, initial=Curriculum.ST2021
+    )
+    st_start = forms.DateField(label=_("ST startade"), widget=DateInput())
+    st_planned_end = forms.DateField(
+        label=_("Planerat slutdatum för ST"), widget=DateInput(),
+        help_text=_("Mitt-i-ST görs mitt i ST: minst 18 månader ska återstå när du anmäler dig."),
+    )
+    supervisor_name = forms.CharField(label=_("Handledare i allmänmedicin"), max_length=150)
+    supervisor_email = forms.EmailField(label=_("Handledarens e-post"), max_length=254)
+    director_of_studies = forms.CharField(label=_("Studierektor"), max_length=150, required=False)
+    manager_name = forms.CharField(label=_("Chef"), max_length=150)
+    manager_profession = forms.CharField(
+        label=_("Chefens profession"), max_length=100, help_text=_("Till exempel distriktsläkare eller sjuksköterska.")
+    )
+    invoicing_address = forms.CharField(
+        label=_("Fakturaadress"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Dit SFAM skickar fakturan för Mitt-i-ST, med eventuell referens."),
+    )
+    password1 = forms.CharField(
+        label=_("Välj lösenord"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Minst 10 tecken. Inte bara siffror, och inte likt ditt namn eller din e-post."),
+    )
+    password2 = forms.CharField(
+        label=_("Upprepa lösenordet"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        self.today = today or local_today()
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("Det finns redan ett konto med den här e-postadressen. Logga in eller välj glömt lösenord."),
+                code="duplicate_email",
+            )
+        return email
+
+    def clean_personnummer(self):
+        from .services import personnummer_in_active_case
+
+        pnr = parse_personnummer(self.cleaned_data["personnummer"], today=self.today)
+        if personnummer_in_active_case(pnr):
+            raise forms.ValidationError(
+                _("Det finns redan en pågående Mitt-i-ST för det här personnumret. Kontakta Mitt-i-ST-kansliet."),
+                code="duplicate_personnummer",
+            )
+        return pnr
+
+    def clean_st_start(self):
+        start = self.cleaned_data["st_start"]
+        if start > self.today:
+            raise forms.ValidationError(_("Startdatum för ST kan inte ligga i framtiden."), code="future_start")
+        if start.year < 1950:
+            raise forms.ValidationError(_("Kontrollera startdatumet."), code="implausible_start")
+        return start
+
+    def clean_st_planned_end(self):
+        end = self.cleaned_data["st_planned_end"]
+        months = settings.MITTIST_MIN_MONTHS_LEFT_AT_REGISTRATION
+        earliest = add_months(self.today, months)
+        if end < self.today:
+            raise forms.ValidationError(_("Planerat slutdatum har redan passerat."), code="end_in_past")
+        if end < earliest:
+            raise forms.ValidationError(
+                _("Planerat slut för ST måste vara minst %(months)s månader efter anmälan, alltså tidigast %(date)s.")
+                % {"months": months, "date": earliest.isoformat()},
+                code="end_too_early",
+            )
+        if end.year > self.today.year + 15:
+            raise forms.ValidationError(_("Kontrollera slutdatumet."), code="implausible_end")
+        return end
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("st_start"), data.get("st_planned_end")
+        if start and end and end <= start:
+            self.add_error("st_planned_end", _("Slutdatum måste vara efter startdatum."))
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("Lösenorden är inte lika."))
+        elif p1:
+            probe = User(email=data.get("email", ""), full_name=data.get("full_name", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+    USER_FIELDS = ["full_name", "email", "phone"]
+    CASE_FIELDS = [
+        "workplace", "region", "curriculum", "st_start", "st_planned_end", "supervisor_name", "supervisor_email",
+        "director_of_studies", "manager_name", "manager_profession", "invoicing_address",
+    ]
+
+    def user_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.USER_FIELDS}
+
+    def case_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+
+
+# --- forms for the case's steps -------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Skäl"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DeclineForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Varför tackar du nej?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Skälet går till Mitt-i-ST-kansliet, som tillfrågar en annan värderare."),
+    )
+
+
+class ContactMadeForm(forms.Form):
+    on = forms.DateField(label=_("Datum då du kontaktade värderaren"), widget=DateInput())
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > local_today():
+            raise forms.ValidationError(_("Datumet kan inte ligga i framtiden."))
+        return on
+
+
+class PracticeDayForm(forms.Form):
+    on = forms.DateField(label=_("Överenskommen praktikdag"), widget=DateInput())
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on < local_today():
+            raise forms.ValidationError(_("Praktikdagen kan inte ligga i det förflutna."))
+        return on
+
+
+class QualityReviewForm(forms.Form):
+    note = forms.CharField(
+        label=_("Kommentar (frivillig)"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Synpunkter på rapportens kvalitet. Skriv inga uppgifter om patienter."),
+    )
+
+
+class EvaluatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.user.full_name} ({obj.get_region_display()})"
+
+
+class AssignForm(forms.Form):
+    evaluator = EvaluatorChoiceField(
+        label=_("Värderare"), queryset=Evaluator.objects.filter(active=True).select_related("user"),
+        error_messages={"invalid_choice": _("Välj en aktiv värderare ur listan.")},
+    )
+    override_reason = forms.CharField(
+        label=_("Skäl att bortse från jäv eller regionsregeln"), max_length=1000, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Krävs bara om värderaren kommer från samma region eller vårdcentral som ST-läkaren."),
+    )
+
+
+class ReassignForm(AssignForm):
+    reason = forms.CharField(label=_("Varför byts värderaren?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvaluatorForm(forms.Form):
+    full_name = forms.CharField(label=_("Namn"), max_length=150)
+    email = forms.EmailField(label=_("E-post"), max_length=254)
+    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
+    region = forms.ChoiceField(label=_("Region"), choices=[("", _("Välj region"))] + Region.choices)
+    home_clinic = forms.CharField(label=_("Egen vårdcentral"), max_length=200)
+    max_active_cases = forms.IntegerField(label=_("Max antal pågående ärenden"), min_value=1, max_value=20, initial=3)
+    last_training_year = forms.IntegerField(
+        label=_("År för senaste värderarutbildning"), required=False, min_value=1990, max_value=2100
+    )
+    active = forms.BooleanField(label=_("Aktiv i poolen"), required=False, initial=True)
+
+    def __init__(self, *args, instance: Evaluator | None = None, **kwargs):
+        self.instance = instance
+        if instance and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "full_name": instance.user.full_name, "email": instance.user.email, "phone": instance.user.phone,
+                "region": instance.region, "home_clinic": instance.home_clinic,
+                "max_active_cases": instance.max_active_cases, "last_training_year": instance.last_training_year,
+                "active": instance.active,
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance:
+            others = others.exclude(pk=self.instance.user_id)
+        if others.exists():
+            raise forms.ValidationError(_("Det finns redan ett konto med den här e-postadressen."))
+        return email
+
+    def clean_last_training_year(self):
+        year = self.cleaned_data["last_training_year"]
+        if year and year > local_today().year:
+            raise forms.ValidationError(_("Året kan inte ligga i framtiden."))
+        return year
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("Sök"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Alla"))] + Evaluation.State.choices)
+    region = forms.ChoiceField(label=_("Region"), required=False, choices=[("", _("Alla"))] + Region.choices)
+    evaluator = forms.ChoiceField(label=_("Värderare"), required=False)
+    overdue = forms.BooleanField(label=_("Bara försenade"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        evaluators = Evaluator.objects.select_related("user").order_by("user__full_name")
+        self.fields["evaluator"].choices = [("", _("Alla")), ("none", _("Utan värderare"))] + [
+            (str(e.pk), e.user.full_name) for e in evaluators
+        ]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}

@@ -1,0 +1,130 @@
+"""Fictional demo data: one user per role and a case in every state. Safe to run again."""
+
+from datetime import date, timedelta
+from unittest import mock
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from evaluations import notifications, services
+from evaluations.models import Evaluation, Evaluator
+from mittist.accounts.models import Role
+from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
+
+User = get_user_model()
+PASSWORD = "mittist-demo"
+S = Evaluation.State
+
+DEMO_USERS = [
+    ("koordinator@example.org", "Kora Kansli", Role.COORDINATOR),
+    ("st-lakare@example.org", "Tove Testsson", Role.TRAINEE),
+    ("vardare@example.org", "Vilma Värderare", Role.EVALUATOR),
+    ("kvalitet@example.org", "Kai Kvalitet", Role.QUALITY),
+    ("admin@example.org", "Ada Admin", Role.ADMIN),
+]
+EVALUATORS = [
+    ("vardare@example.org", "uppsala", "Vårdcentralen Exempelby"),
+    ("vardare2@example.org", "skane", "Vårdcentralen Provstad"),
+    ("vardare3@example.org", "norrbotten", "Hälsocentralen Demoträsk"),
+    ("vardare4@example.org", "stockholm", "Vårdcentralen Testtorp"),
+]
+# Where each demo case stops, in the order of the process (plus the side states).
+PATH = [S.EVALUATOR_ASSIGNED, S.EVALUATOR_ACCEPTED, S.CONTACT_MADE, S.PRACTICE_DAY_AGREED,
+        S.MATERIAL_SUBMITTED, S.PRACTICE_DAY_HELD, S.REPORT_DELIVERED, S.QUALITY_REVIEWED, S.CERTIFIED, S.CLOSED]
+FIRST_NAMES = ["Alva", "Bo", "Cleo", "Dag", "Elin", "Frej", "Greta", "Hugo", "Idun", "Juni", "Kim", "Liv", "Mio", "Nils"]
+
+
+def fictional_personnummer(n: int) -> str:
+    # Serial numbers 98x are not handed out to real people in the demo's birth years.
+    nine = f"{85 + n % 10:02d}{(n % 12) + 1:02d}{(n % 27) + 1:02d}98{n % 10}"
+    return f"19{nine[:6]}-{nine[6:]}{luhn_check_digit(nine)}"
+
+
+class Command(BaseCommand):
+    help = "Loads fictional demo users and cases (idempotent)."
+
+    def handle(self, *args, **options):
+        if User.objects.filter(email="koordinator@example.org").exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            # Demo people are fictional: their e-mails would only flood the console.
+            with transaction.atomic(), mock.patch.object(notifications, "queue"):
+                self.load()
+        self.print_logins()
+
+    def load(self):
+        users = {}
+        for email, name, role in DEMO_USERS:
+            extra = {"is_staff": True, "is_superuser": True} if role == Role.ADMIN else {}
+            users[email] = User.objects.create_user(email=email, password=PASSWORD, full_name=name, role=role, **extra)
+        for i, (email, region, clinic) in enumerate(EVALUATORS):
+            user = users.get(email) or User.objects.create_user(
+                email=email, password=PASSWORD, full_name=f"{FIRST_NAMES[i]} Bedömare", role=Role.EVALUATOR
+            )
+            Evaluator.objects.create(user=user, region=region, home_clinic=clinic, max_active_cases=4,
+                                     last_training_year=2024)
+        coordinator = users["koordinator@example.org"]
+        evaluator = Evaluator.objects.get(user__email="vardare@example.org")
+        quality = users["kvalitet@example.org"]
+
+        # The demo trainee's own case waits for them to report contact with the evaluator.
+        self.case(users["st-lakare@example.org"], 0, S.EVALUATOR_ACCEPTED, coordinator, evaluator, quality)
+        self.case(self.trainee(1), 1, None, coordinator, evaluator, quality)  # a new registration
+        self.case(self.trainee(2), 2, S.REGISTERED, coordinator, evaluator, quality)  # accepted, needs evaluator
+        for n, target in enumerate(PATH, start=3):
+            self.case(self.trainee(n), n, target, coordinator, evaluator, quality)
+        on_hold = self.case(self.trainee(20), 20, S.CONTACT_MADE, coordinator, evaluator, quality)
+        services.case_put_on_hold(case=on_hold, by=coordinator, reason="Föräldraledig till våren.")
+        withdrawn = self.case(self.trainee(21), 21, S.REGISTERED, coordinator, evaluator, quality)
+        services.case_withdraw(case=withdrawn, by=coordinator, reason="Byter specialitet.")
+        rejected = self.case(self.trainee(22), 22, None, coordinator, evaluator, quality)
+        services.case_reject_registration(case=rejected, by=coordinator, reason="ST-tiden är nästan slut.")
+
+    def trainee(self, n: int):
+        first = FIRST_NAMES[n % len(FIRST_NAMES)]
+        return User.objects.create_user(
+            email=f"st{n}@example.org", password=PASSWORD, full_name=f"{first} Exempelsson {n}", role=Role.TRAINEE
+        )
+
+    def case(self, trainee, n, target, coordinator, evaluator, quality) -> Evaluation:
+        today = timezone.localdate()
+        pnr = parse_personnummer(fictional_personnummer(n), today=today)
+        case = Evaluation(
+            trainee=trainee, workplace=f"Vårdcentralen Demo {n}", region="vastra_gotaland" if n % 2 else "halland",
+            curriculum="2021" if n % 3 else "2015", st_start=date(today.year - 3, 9, 1),
+            st_planned_end=date(today.year + 2, 8, 31), supervisor_name="Hedda Handledare",
+            supervisor_email=f"handledare{n}@example.org", director_of_studies="Sture Studierektor",
+            manager_name="Maja Chef", manager_profession="Distriktsläkare",
+            invoicing_address="Region Demo\nFakturaservice\nBox 1\n000 00 Exempelstad",
+        )
+        case.set_personnummer(pnr)
+        case.save()
+        services.CaseEvent.record(case, trainee, "registered")
+        if target is None:
+            return case
+        # Cases far along had their practice day in the past; earlier ones have it ahead.
+        past = target in PATH[5:]
+        practice_day = today - timedelta(days=10) if past else today + timedelta(days=45)
+        by_state = {
+            S.EVALUATOR_ASSIGNED: lambda c: services.case_assign_evaluator(case=c, by=coordinator, evaluator=evaluator),
+            S.EVALUATOR_ACCEPTED: lambda c: services.case_accept_assignment(case=c, by=evaluator.user),
+            S.CONTACT_MADE: lambda c: services.case_mark_contact_made(case=c, by=trainee, on=today),
+            S.PRACTICE_DAY_AGREED: lambda c: services.case_agree_practice_day(case=c, by=trainee, on=practice_day),
+            S.MATERIAL_SUBMITTED: lambda c: services.case_submit_material(case=c, by=trainee),
+            S.PRACTICE_DAY_HELD: lambda c: services.case_mark_practice_day_held(case=c, by=evaluator.user),
+            S.REPORT_DELIVERED: lambda c: services.case_deliver_report(case=c, by=evaluator.user),
+            S.QUALITY_REVIEWED: lambda c: services.case_record_quality_review(case=c, by=quality),
+            S.CERTIFIED: lambda c: services.case_issue_certificate(case=c, by=coordinator),
+            S.CLOSED: lambda c: services.case_close(case=c, by=coordinator),
+        }
+        case = services.case_accept_registration(case=case, by=coordinator)
+        for state in PATH[: PATH.index(target) + 1] if target != S.REGISTERED else []:
+            case = by_state[state](case)
+        return case
+
+    def print_logins(self):
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {PASSWORD})"))
+        for email, name, role in DEMO_USERS:
+            self.stdout.write(f"  {Role(role).label:<16} {email:<28} {name}")

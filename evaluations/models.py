@@ -1,0 +1,560 @@
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from mittist import crypto
+
+
+class Region(models.TextChoices):
+    BLEKINGE = "blekinge", "Region Blekinge"
+    DALARNA = "dalarna", "Region Dalarna"
+    GOTLAND = "gotland", "Region Gotland"
+    GAVLEBORG = "gavleborg", "Region Gävleborg"
+    HALLAND = "halland", "Region Halland"
+    JAMTLAND = "jamtland", "Region Jämtland Härjedalen"
+    JONKOPING = "jonkoping", "Region Jönköpings län"
+    KALMAR = "kalmar", "Region Kalmar län"
+    KRONOBERG = "kronoberg", "Region Kronoberg"
+    NORRBOTTEN = "norrbotten", "Region Norrbotten"
+    SKANE = "skane", "Region Skåne"
+    STOCKHOLM = "stockholm", "Region Stockholm"
+    SORMLAND = "sormland", "Region Sörmland"
+    UPPSALA = "uppsala", "Region Uppsala"
+    VARMLAND = "varmland", "Region Värmland"
+    VASTERBOTTEN = "vasterbotten", "Region Västerbotten"
+    VASTERNORRLAND = "vasternorrland", "Region Västernorrland"
+    VASTMANLAND = "vastmanland", "Region Västmanland"
+    VASTRA_GOTALAND = "vastra_gotaland", "Västra Götalandsregionen"
+    OREBRO = "orebro", "Region Örebro län"
+    OSTERGOTLAND = "ostergotland", "Region Östergötland"
+
+
+class Curriculum(models.TextChoices):
+    ST2015 = "2015", _("Målbeskrivning 2015")
+    ST2021 = "2021", _("Målbeskrivning 2021")
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+class Evaluator(models.Model):
+    """An external evaluator (värderare) in SFAM's pool."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluator_profile", verbose_name=_("konto")
+    )
+    region = models.CharField(_("region"), max_length=30, choices=Region.choices)
+    home_clinic = models.CharField(_("egen vårdcentral"), max_length=200)
+    max_active_cases = models.PositiveSmallIntegerField(_("max antal pågående ärenden"), default=3)
+    last_training_year = models.PositiveSmallIntegerField(
+        _("år för senaste värderarutbildning"), null=True, blank=True
+    )
+    active = models.BooleanField(_("aktiv"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("värderare")
+        verbose_name_plural = _("värderare")
+        ordering = ["user__full_name"]
+
+    def __str__(self):
+        return self.user.full_name
+
+    @property
+    def name(self) -> str:
+        return self.user.full_name
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def active(self):
+        return self.exclude(state__in=Evaluation.ENDED_STATES)
+
+    def visible_to(self, user):
+        """The cases a user may see at all; anything else answers 404."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role == "coordinator":
+            return self
+        if user.role == "trainee":
+            return self.filter(trainee=user)
+        if user.role == "evaluator":
+            return self.filter(evaluator__user=user)
+        if user.role == "quality":
+            return self.filter(state__in=Evaluation.QUALITY_VISIBLE_STATES)
+        return self.none()
+
+    def with_related(self):
+        return self.select_related("trainee", "evaluator__user")
+
+
+class Evaluation(ConcurrentTransitionMixin, models.Model):
+    """One trainee's Mitt-i-ST, from registration to closing."""
+
+    class State(models.TextChoices):
+        REGISTERED = "registered", _("Anmäld")
+        EVALUATOR_ASSIGNED = "evaluator_assigned", _("Värderare tillfrågad")
+        EVALUATOR_ACCEPTED = "evaluator_accepted", _("Värderare har accepterat")
+        CONTACT_MADE = "contact_made", _("Kontakt tagen")
+        PRACTICE_DAY_AGREED = "practice_day_agreed", _("Praktikdag bestämd")
+        MATERIAL_SUBMITTED = "material_submitted", _("Material inskickat")
+        PRACTICE_DAY_HELD = "practice_day_held", _("Praktikdag genomförd")
+        REPORT_DELIVERED = "report_delivered", _("Rapport skickad")
+        QUALITY_REVIEWED = "quality_reviewed", _("Kvalitetsgranskad")
+        CERTIFIED = "certified", _("Intyg utfärdat")
+        CLOSED = "closed", _("Avslutad")
+        WITHDRAWN = "withdrawn", _("Avbruten")
+        ON_HOLD = "on_hold", _("Vilande")
+        REJECTED = "rejected", _("Anmälan avvisad")
+
+    S = State
+    # The main line, in order: the trainee's timeline and the dashboard follow it.
+    PROCESS = [
+        S.REGISTERED,
+        S.EVALUATOR_ASSIGNED,
+        S.EVALUATOR_ACCEPTED,
+        S.CONTACT_MADE,
+        S.PRACTICE_DAY_AGREED,
+        S.MATERIAL_SUBMITTED,
+        S.PRACTICE_DAY_HELD,
+        S.REPORT_DELIVERED,
+        S.QUALITY_REVIEWED,
+        S.CERTIFIED,
+        S.CLOSED,
+    ]
+    ENDED_STATES = [S.CLOSED, S.WITHDRAWN, S.REJECTED]
+    HOLDABLE_STATES = PROCESS[:-1]
+    WITHDRAWABLE_STATES = [*PROCESS[:-1], S.ON_HOLD]
+    # The evaluator can be replaced until the report exists (domain: the report belongs to one evaluator).
+    REASSIGNABLE_STATES = PROCESS[1:7]
+    QUALITY_VISIBLE_STATES = [S.REPORT_DELIVERED, S.QUALITY_REVIEWED, S.CERTIFIED, S.CLOSED]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    state = FSMField(_("status"), default=S.REGISTERED, choices=State.choices, protected=True, db_index=True)
+    state_before_hold = models.CharField(max_length=30, choices=State.choices, blank=True, editable=False)
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("ST-läkare")
+    )
+    # Registration (anmälan). The personnummer is never stored in clear text.
+    personnummer_encrypted = models.TextField(editable=False)
+    personnummer_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    personnummer_masked = models.CharField(_("personnummer"), max_length=15, editable=False)
+    workplace = models.CharField(_("vårdcentral"), max_length=200)
+    region = models.CharField(_("region"), max_length=30, choices=Region.choices)
+    curriculum = models.CharField(_("målbeskrivning"), max_length=4, choices=Curriculum.choices)
+    st_start = models.DateField(_("ST startade"))
+    st_planned_end = models.DateField(_("planerat slut för ST"))
+    supervisor_name = models.CharField(_("handledare"), max_length=150)
+    supervisor_email = models.EmailField(_("handledarens e-post"))
+    director_of_studies = models.CharField(_("studierektor"), max_length=150, blank=True)
+    manager_name = models.CharField(_("chef"), max_length=150)
+    manager_profession = models.CharField(_("chefens profession"), max_length=100)
+    invoicing_address = models.TextField(_("fakturaadress"), max_length=500)
+    registered_at = models.DateTimeField(_("anmäld"), default=timezone.now, editable=False)
+    registration_accepted_at = models.DateTimeField(_("anmälan godkänd"), null=True, blank=True, editable=False)
+
+    evaluator = models.ForeignKey(
+        Evaluator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+        verbose_name=_("värderare"),
+    )
+    evaluator_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    assignment_override_reason = models.TextField(blank=True, editable=False)
+    # When the trainee was told who the evaluator is: the two-week contact deadline runs from here.
+    evaluator_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contact_made_on = models.DateField(_("kontakt tagen"), null=True, blank=True, editable=False)
+    practice_day = models.DateField(_("praktikdag"), null=True, blank=True, editable=False)
+    material_submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    material_submitted_late = models.BooleanField(default=False, editable=False)
+    practice_day_held_on = models.DateField(null=True, blank=True, editable=False)
+    report_delivered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    quality_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    certified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_reason = models.TextField(_("orsak"), blank=True, editable=False)
+    hold_reason = models.TextField(blank=True, editable=False)
+
+    # Derived from the fields above on every write, so that lists can sort and filter by it in SQL.
+    next_due_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    next_due_kind = models.CharField(max_length=30, blank=True, editable=False)
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Mitt-i-ST-ärende")
+        verbose_name_plural = _("Mitt-i-ST-ärenden")
+        ordering = ["-registered_at"]
+        constraints = [
+            # One running Mitt-i-ST per person; the database enforces it even under concurrent sign-ups.
+            models.UniqueConstraint(
+                fields=["personnummer_hash"],
+                condition=~Q(state__in=["closed", "withdrawn", "rejected"]),
+                name="one_active_case_per_personnummer",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_due_on"])]
+
+    def __str__(self):
+        return f"{self.trainee.full_name} ({self.get_state_display()})"
+
+    def get_absolute_url(self):
+        return reverse("evaluations:case_detail", args=[self.pk])
+
+    # --- personnummer ---------------------------------------------------------------------------
+    def set_personnummer(self, pnr) -> None:
+        """Takes a parsed Personnummer; keeps only ciphertext, lookup hash and masked form."""
+        self.personnummer_encrypted = crypto.encrypt(pnr.digits)
+        self.personnummer_hash = crypto.lookup_hash(pnr.digits)
+        self.personnummer_masked = pnr.masked
+
+    def personnummer_clear(self) -> str:
+        digits = crypto.decrypt(self.personnummer_encrypted)
+        return f"{digits[:8]}-{digits[8:]}"
+
+    # --- deadlines --------------------------------------------------------------------------------
+    @property
+    def contact_due(self) -> date | None:
+        if not self.evaluator_notified_at:
+            return None
+        notified = timezone.localdate(self.evaluator_notified_at)
+        return notified + timedelta(days=settings.MITTIST_CONTACT_DAYS)
+
+    @property
+    def material_due(self) -> date | None:
+        if not self.practice_day:
+            return None
+        return self.practice_day - timedelta(days=settings.MITTIST_MATERIAL_DAYS_BEFORE)
+
+    @property
+    def report_due(self) -> date | None:
+        if not self.practice_day:
+            return None
+        return (self.practice_day_held_on or self.practice_day) + timedelta(days=settings.MITTIST_REPORT_DAYS_AFTER)
+
+    DUE_LABELS = {
+        "contact": _("Kontakt med värderaren"),
+        "material": _("Material till värderaren"),
+        "practice_day": _("Praktikdag"),
+        "report": _("Rapport"),
+    }
+
+    def compute_next_due(self) -> tuple[str, date | None]:
+        S = self.State
+        if self.state == S.EVALUATOR_ACCEPTED:
+            return "contact", self.contact_due
+        if self.state == S.PRACTICE_DAY_AGREED:
+            return "material", self.material_due
+        if self.state == S.MATERIAL_SUBMITTED:
+            return "practice_day", self.practice_day
+        if self.state == S.PRACTICE_DAY_HELD:
+            return "report", self.report_due
+        return "", None
+
+    def refresh_next_due(self) -> None:
+        self.next_due_kind, self.next_due_on = self.compute_next_due()
+
+    @property
+    def next_due_label(self):
+        return self.DUE_LABELS.get(self.next_due_kind, "")
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.next_due_on and self.next_due_on < local_today())
+
+    @property
+    def days_left(self) -> int | None:
+        if not self.next_due_on:
+            return None
+        return (self.next_due_on - local_today()).days
+
+    @property
+    def is_ended(self) -> bool:
+        return self.state in self.ENDED_STATES
+
+    # --- conditions -------------------------------------------------------------------------------
+    def registration_is_accepted(self) -> bool:
+        return self.registration_accepted_at is not None
+
+    def registration_is_pending(self) -> bool:
+        return self.registration_accepted_at is None
+
+    def practice_day_has_come(self) -> bool:
+        return self.practice_day is not None and self.practice_day <= local_today()
+
+    # --- transitions: they only change fields; services lock, save, audit and notify -----------
+    @transition(
+        field=state,
+        source=S.REGISTERED,
+        target=S.REGISTERED,
+        conditions=[registration_is_pending],
+        permission="evaluations.manage_case",
+        custom={"label": _("Godkänn anmälan")},
+    )
+    def accept_registration(self) -> None:
+        self.registration_accepted_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.REGISTERED,
+        target=S.REJECTED,
+        conditions=[registration_is_pending],
+        permission="evaluations.manage_case",
+        custom={"label": _("Avvisa anmälan")},
+    )
+    def reject_registration(self, reason: str) -> None:
+        self.ended_reason = reason
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.REGISTERED,
+        target=S.EVALUATOR_ASSIGNED,
+        conditions=[registration_is_accepted],
+        permission="evaluations.manage_case",
+        custom={"label": _("Tilldela värderare")},
+    )
+    def assign_evaluator(self, evaluator: Evaluator, override_reason: str = "") -> None:
+        self.evaluator = evaluator
+        self.evaluator_assigned_at = timezone.now()
+        self.assignment_override_reason = override_reason
+
+    @transition(
+        field=state,
+        source=S.EVALUATOR_ASSIGNED,
+        target=S.EVALUATOR_ACCEPTED,
+        permission="evaluations.act_as_evaluator",
+        custom={"label": _("Acceptera uppdraget")},
+    )
+    def accept_assignment(self) -> None:
+        self.evaluator_notified_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.EVALUATOR_ASSIGNED,
+        target=S.REGISTERED,
+        permission="evaluations.act_as_evaluator",
+        custom={"label": _("Tacka nej till uppdraget")},
+    )
+    def decline_assignment(self, reason: str) -> None:
+        self.evaluator = None
+        self.evaluator_assigned_at = None
+        self.assignment_override_reason = ""
+
+    @transition(
+        field=state,
+        source=REASSIGNABLE_STATES,
+        target=RETURN_VALUE(*REASSIGNABLE_STATES),
+        permission="evaluations.manage_case",
+        custom={"label": _("Byt värderare")},
+    )
+    def reassign_evaluator(self, evaluator: Evaluator, override_reason: str = "") -> str:
+        self.evaluator = evaluator
+        self.evaluator_assigned_at = timezone.now()
+        self.assignment_override_reason = override_reason
+        if self.state in (self.S.EVALUATOR_ASSIGNED, self.S.EVALUATOR_ACCEPTED):
+            # Nothing agreed with the old evaluator yet: the new one is asked, like a first assignment.
+            self.evaluator_notified_at = None
+            return self.S.EVALUATOR_ASSIGNED
+        # Later on the coordinator has agreed the replacement with the new evaluator beforehand;
+        # the trainee is told the new name now, and agreed dates stay until someone moves them.
+        self.evaluator_notified_at = timezone.now()
+        return self.state
+
+    @transition(
+        field=state,
+        source=S.EVALUATOR_ACCEPTED,
+        target=S.CONTACT_MADE,
+        permission="evaluations.act_as_trainee",
+        custom={"label": _("Jag har kontaktat värderaren")},
+    )
+    def mark_contact_made(self, on: date) -> None:
+        self.contact_made_on = on
+
+    @transition(
+        field=state,
+        source=S.CONTACT_MADE,
+        target=S.PRACTICE_DAY_AGREED,
+        permission="evaluations.act_in_case",
+        custom={"label": _("Registrera överenskommen praktikdag")},
+    )
+    def agree_practice_day(self, on: date) -> None:
+        self.practice_day = on
+
+    @transition(
+        field=state,
+        source=S.PRACTICE_DAY_AGREED,
+        target=S.MATERIAL_SUBMITTED,
+        permission="evaluations.act_as_trainee",
+        custom={"label": _("Skicka in materialet")},
+    )
+    def submit_material(self) -> None:
+        self.material_submitted_at = timezone.now()
+        due = self.material_due
+        self.material_submitted_late = bool(due and timezone.localdate(self.material_submitted_at) > due)
+
+    @transition(
+        field=state,
+        source=S.MATERIAL_SUBMITTED,
+        target=S.PRACTICE_DAY_HELD,
+        conditions=[practice_day_has_come],
+        permission="evaluations.act_as_evaluator",
+        custom={"label": _("Praktikdagen är genomförd")},
+    )
+    def mark_practice_day_held(self) -> None:
+        self.practice_day_held_on = self.practice_day
+
+    @transition(
+        field=state,
+        source=S.PRACTICE_DAY_HELD,
+        target=S.REPORT_DELIVERED,
+        permission="evaluations.act_as_evaluator",
+        custom={"label": _("Rapporten är skickad")},
+    )
+    def deliver_report(self) -> None:
+        self.report_delivered_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.REPORT_DELIVERED,
+        target=S.QUALITY_REVIEWED,
+        permission="evaluations.review_quality",
+        custom={"label": _("Registrera kvalitetsgranskning")},
+    )
+    def record_quality_review(self) -> None:
+        self.quality_reviewed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.QUALITY_REVIEWED,
+        target=S.CERTIFIED,
+        permission="evaluations.manage_case",
+        custom={"label": _("Utfärda intyg")},
+    )
+    def issue_certificate(self) -> None:
+        self.certified_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.CERTIFIED,
+        target=S.CLOSED,
+        permission="evaluations.manage_case",
+        custom={"label": _("Avsluta ärendet")},
+    )
+    def close(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=WITHDRAWABLE_STATES,
+        target=S.WITHDRAWN,
+        permission="evaluations.manage_case",
+        custom={"label": _("Avbryt ärendet")},
+    )
+    def withdraw(self, reason: str) -> None:
+        self.ended_reason = reason
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=HOLDABLE_STATES,
+        target=S.ON_HOLD,
+        permission="evaluations.manage_case",
+        custom={"label": _("Gör vilande")},
+    )
+    def put_on_hold(self, reason: str) -> None:
+        self.state_before_hold = self.state
+        self.hold_reason = reason
+
+    @transition(
+        field=state,
+        source=S.ON_HOLD,
+        target=RETURN_VALUE(*HOLDABLE_STATES),
+        permission="evaluations.manage_case",
+        custom={"label": _("Återuppta")},
+    )
+    def resume(self) -> str:
+        previous = self.state_before_hold
+        self.state_before_hold = ""
+        self.hold_reason = ""
+        return previous
+
+
+class CaseEvent(models.Model):
+    """The audit trail: one row for every change to a case."""
+
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=50)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("händelse")
+        verbose_name_plural = _("händelser")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    @classmethod
+    def record(cls, case: Evaluation, by, action: str, *, from_state: str = "", note: str = "") -> "CaseEvent":
+        return cls.objects.create(
+            case=case,
+            actor=by if by is not None and by.is_authenticated else None,
+            action=action,
+            from_state=from_state or case.state,
+            to_state=case.state,
+            note=note,
+        )
+
+    @property
+    def label(self):
+        return ACTION_LABELS.get(self.action, self.action)
+
+    def from_state_label(self):
+        return Evaluation.State(self.from_state).label if self.from_state else ""
+
+    def to_state_label(self):
+        return Evaluation.State(self.to_state).label if self.to_state else ""
+
+
+ACTION_LABELS = {
+    "registered": _("Anmälan inkom"),
+    "registration_accepted": _("Anmälan godkänd"),
+    "registration_rejected": _("Anmälan avvisad"),
+    "evaluator_assigned": _("Värderare tillfrågad"),
+    "assignment_accepted": _("Värderaren accepterade"),
+    "assignment_declined": _("Värderaren tackade nej"),
+    "evaluator_reassigned": _("Värderare bytt"),
+    "contact_made": _("Kontakt tagen med värderaren"),
+    "practice_day_agreed": _("Praktikdag bestämd"),
+    "material_submitted": _("Material inskickat"),
+    "practice_day_held": _("Praktikdag genomförd"),
+    "report_delivered": _("Rapport skickad"),
+    "quality_reviewed": _("Kvalitetsgranskning registrerad"),
+    "certificate_issued": _("Intyg utfärdat"),
+    "closed": _("Ärendet avslutat"),
+    "withdrawn": _("Ärendet avbrutet"),
+    "put_on_hold": _("Ärendet vilande"),
+    "resumed": _("Ärendet återupptaget"),
+}

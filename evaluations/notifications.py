@@ -1,0 +1,56 @@
+"""E-mails that follow a change to a case.
+
+Services queue `deliver(kind, case_id, extra)` on commit; the worker reloads the case, so the mail
+says what is true when it is sent. The functions here only pick recipients and build context.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+
+from mittist.mailer import Recipient, queue_task_on_commit, send_now
+
+from .models import Evaluation
+
+
+def queue(kind: str, case: Evaluation, **extra) -> None:
+    queue_task_on_commit("evaluations.notifications.deliver", kind, str(case.pk), extra)
+
+
+def _case_url(case) -> str:
+    return settings.SITE_URL + reverse("evaluations:case_detail", args=[case.pk])
+
+
+def _office() -> Recipient:
+    return Recipient(email=settings.MITTIST_OFFICE_EMAIL, name="Mitt-i-ST")
+
+
+def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
+    trainee = Recipient.of(case.trainee)
+    evaluator = Recipient.of(case.evaluator.user) if case.evaluator else None
+    if kind == "registration_received":
+        return [trainee, _office()]
+    if kind in {"registration_accepted", "registration_rejected", "evaluator_accepted", "case_withdrawn"}:
+        return [trainee] + ([evaluator] if kind == "case_withdrawn" and evaluator else [])
+    if kind in {"evaluator_assigned", "material_submitted"}:
+        return [evaluator] if evaluator else []
+    if kind == "evaluator_replaced":
+        return [trainee] + ([evaluator] if evaluator else [])
+    if kind == "previous_evaluator_released":
+        return [Recipient(email=extra["email"], name=extra["name"], language=extra.get("language", "sv"))]
+    if kind in {"assignment_declined", "contact_overdue_office"}:
+        return [_office()]
+    if kind == "practice_day_agreed":
+        return [trainee, _office()] + ([evaluator] if evaluator else [])
+    if kind in {"report_delivered", "certificate_issued"}:
+        return [trainee]
+    raise ValueError(f"unknown notification {kind!r}")
+
+
+def deliver(kind: str, case_id: str, extra: dict | None = None) -> int:
+    extra = extra or {}
+    case = Evaluation.objects.with_related().get(pk=case_id)
+    context = {"case": case, "case_url": _case_url(case), **extra}
+    recipients = _recipients(kind, case, extra)
+    for recipient in recipients:
+        send_now(kind, recipient, context)
+    return len(recipients)

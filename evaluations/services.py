@@ -1,0 +1,323 @@
+"""Every write to a case goes through one of these functions.
+
+Each one: opens a transaction, locks the case row, checks the transition is allowed for this user,
+changes the fields, saves, writes one audit row, and queues its e-mails for after the commit.
+"""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from mittist.accounts.models import Role
+from mittist.accounts.personnummer import Personnummer
+from mittist.crypto import lookup_hash
+
+from . import notifications
+from .models import CaseEvent, Evaluation, Evaluator
+from .selectors import assignment_conflicts
+
+User = get_user_model()
+
+
+class CaseStateError(Exception):
+    """The case is not in a state where this step can be taken (shown to the user as a message)."""
+
+
+def _locked(case: Evaluation) -> Evaluation:
+    return Evaluation.objects.select_for_update().get(pk=case.pk)
+
+
+def _step(case: Evaluation, by, verb: str, refused: str, *args, **kwargs) -> str:
+    """Run one FSM transition on a locked case; returns the state it left."""
+    method = getattr(case, verb)
+    if not can_proceed(method):
+        raise CaseStateError(refused)
+    if not has_transition_perm(method, by):
+        raise PermissionDenied
+    before = case.state
+    method(*args, **kwargs)
+    case.refresh_next_due()
+    case.save()
+    return before
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+
+def personnummer_in_active_case(pnr: Personnummer) -> bool:
+    return Evaluation.objects.active().filter(personnummer_hash=lookup_hash(pnr.digits)).exists()
+
+
+def register_trainee(*, personnummer: Personnummer, password: str, user_fields: dict, case_fields: dict) -> Evaluation:
+    """The public registration form: creates the trainee's account and their case in one go."""
+    try:
+        with transaction.atomic():
+            trainee = User.objects.create_user(password=password, role=Role.TRAINEE, **user_fields)
+            case = Evaluation(trainee=trainee, **case_fields)
+            case.set_personnummer(personnummer)
+            case.full_clean(exclude=["trainee"])
+            case.save()
+            CaseEvent.record(case, trainee, "registered")
+            notifications.queue("registration_received", case)
+    except IntegrityError as error:
+        # Two sign-ups racing past the form's checks: the database constraints decide.
+        if User.objects.filter(email__iexact=user_fields["email"]).exists():
+            raise ValidationError({"email": _("Det finns redan ett konto med den här e-postadressen.")}) from error
+        raise ValidationError(
+            {"personnummer": _("Det finns redan en pågående Mitt-i-ST för det här personnumret.")}
+        ) from error
+    return case
+
+
+def case_accept_registration(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "accept_registration", _("Anmälan är redan behandlad."))
+        CaseEvent.record(case, by, "registration_accepted", from_state=before)
+        notifications.queue("registration_accepted", case)
+    return case
+
+
+def case_reject_registration(*, case: Evaluation, by, reason: str) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "reject_registration", _("Anmälan är redan behandlad."), reason)
+        CaseEvent.record(case, by, "registration_rejected", from_state=before, note=reason)
+        notifications.queue("registration_rejected", case, reason=reason)
+    return case
+
+
+# --- evaluator ------------------------------------------------------------------------------------
+
+
+def _check_conflicts(case: Evaluation, evaluator: Evaluator, override_reason: str) -> None:
+    blocking = [c for c in assignment_conflicts(case, evaluator) if c.blocks]
+    if blocking and not override_reason.strip():
+        raise ValidationError(
+            {
+                "override_reason": _("%(conflicts)s. Ange skälet till att ändå välja den här värderaren.")
+                % {"conflicts": "; ".join(str(c.label) for c in blocking)}
+            }
+        )
+
+
+def case_assign_evaluator(*, case: Evaluation, by, evaluator: Evaluator, override_reason: str = "") -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state == Evaluation.State.EVALUATOR_ASSIGNED:
+            raise CaseStateError(
+                _("Ärendet har just fått värderaren %(name)s av någon annan. Ladda om sidan.")
+                % {"name": case.evaluator.name}
+            )
+        _check_conflicts(case, evaluator, override_reason)
+        before = _step(
+            case,
+            by,
+            "assign_evaluator",
+            _("Värderare kan bara tilldelas en godkänd anmälan som saknar värderare."),
+            evaluator,
+            override_reason.strip(),
+        )
+        CaseEvent.record(
+            case, by, "evaluator_assigned", from_state=before, note=_join(evaluator.name, override_reason)
+        )
+        notifications.queue("evaluator_assigned", case)
+    return case
+
+
+def case_reassign_evaluator(*, case: Evaluation, by, evaluator: Evaluator, reason: str, override_reason: str = "") -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        previous = case.evaluator
+        if previous and previous.pk == evaluator.pk:
+            raise ValidationError({"evaluator": _("Välj en annan värderare än den nuvarande.")})
+        _check_conflicts(case, evaluator, override_reason)
+        before = _step(
+            case,
+            by,
+            "reassign_evaluator",
+            _("Värderaren kan bara bytas innan rapporten är skickad."),
+            evaluator,
+            override_reason.strip(),
+        )
+        note = _("Från %(old)s till %(new)s. %(reason)s") % {
+            "old": previous.name if previous else "–",
+            "new": evaluator.name,
+            "reason": reason,
+        }
+        CaseEvent.record(case, by, "evaluator_reassigned", from_state=before, note=_join(note, override_reason))
+        if case.state == Evaluation.State.EVALUATOR_ASSIGNED:
+            notifications.queue("evaluator_assigned", case)
+        else:
+            notifications.queue("evaluator_replaced", case)
+        if previous:
+            notifications.queue(
+                "previous_evaluator_released",
+                case,
+                email=previous.email,
+                name=previous.name,
+                language=previous.user.language,
+            )
+    return case
+
+
+def case_accept_assignment(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "accept_assignment", _("Uppdraget kan inte accepteras i detta skede."))
+        CaseEvent.record(case, by, "assignment_accepted", from_state=before)
+        notifications.queue("evaluator_accepted", case)
+    return case
+
+
+def case_decline_assignment(*, case: Evaluation, by, reason: str) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        name = case.evaluator.name if case.evaluator else ""
+        before = _step(case, by, "decline_assignment", _("Uppdraget kan inte avböjas i detta skede."), reason)
+        CaseEvent.record(case, by, "assignment_declined", from_state=before, note=_join(name, reason))
+        notifications.queue("assignment_declined", case, evaluator_name=name, reason=reason)
+    return case
+
+
+# --- the trainee's and evaluator's steps -----------------------------------------------------------
+
+
+def case_mark_contact_made(*, case: Evaluation, by, on: date) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        if case.evaluator_notified_at and on < case.evaluator_notified_at.date():
+            raise ValidationError({"on": _("Datumet kan inte vara före den dag du fick veta vem värderaren är.")})
+        before = _step(case, by, "mark_contact_made", _("Kontakten kan inte registreras i detta skede."), on)
+        CaseEvent.record(case, by, "contact_made", from_state=before, note=on.isoformat())
+    return case
+
+
+def case_agree_practice_day(*, case: Evaluation, by, on: date) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "agree_practice_day", _("Praktikdagen kan inte registreras i detta skede."), on)
+        CaseEvent.record(case, by, "practice_day_agreed", from_state=before, note=on.isoformat())
+        notifications.queue("practice_day_agreed", case)
+    return case
+
+
+def case_submit_material(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "submit_material", _("Materialet kan inte skickas in i detta skede."))
+        CaseEvent.record(
+            case, by, "material_submitted", from_state=before, note=_("För sent") if case.material_submitted_late else ""
+        )
+        notifications.queue("material_submitted", case)
+    return case
+
+
+def case_mark_practice_day_held(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(
+            case,
+            by,
+            "mark_practice_day_held",
+            _("Praktikdagen kan markeras som genomförd först på eller efter praktikdagen."),
+        )
+        CaseEvent.record(case, by, "practice_day_held", from_state=before)
+    return case
+
+
+def case_deliver_report(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "deliver_report", _("Rapporten kan inte skickas i detta skede."))
+        CaseEvent.record(case, by, "report_delivered", from_state=before)
+        notifications.queue("report_delivered", case)
+    return case
+
+
+def case_record_quality_review(*, case: Evaluation, by, note: str = "") -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "record_quality_review", _("Kvalitetsgranskningen kan inte registreras i detta skede."))
+        CaseEvent.record(case, by, "quality_reviewed", from_state=before, note=note)
+    return case
+
+
+def case_issue_certificate(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "issue_certificate", _("Intyg kan utfärdas först efter kvalitetsgranskningen."))
+        CaseEvent.record(case, by, "certificate_issued", from_state=before)
+        notifications.queue("certificate_issued", case)
+    return case
+
+
+def case_close(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "close", _("Ärendet kan avslutas först när intyget är utfärdat."))
+        CaseEvent.record(case, by, "closed", from_state=before)
+    return case
+
+
+# --- interruptions --------------------------------------------------------------------------------
+
+
+def case_withdraw(*, case: Evaluation, by, reason: str) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "withdraw", _("Ärendet är redan avslutat."), reason)
+        CaseEvent.record(case, by, "withdrawn", from_state=before, note=reason)
+        notifications.queue("case_withdrawn", case, reason=reason)
+    return case
+
+
+def case_put_on_hold(*, case: Evaluation, by, reason: str) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "put_on_hold", _("Ärendet kan inte göras vilande i detta skede."), reason)
+        CaseEvent.record(case, by, "put_on_hold", from_state=before, note=reason)
+    return case
+
+
+def case_resume(*, case: Evaluation, by) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "resume", _("Ärendet är inte vilande."))
+        CaseEvent.record(case, by, "resumed", from_state=before)
+    return case
+
+
+# --- the evaluator pool ---------------------------------------------------------------------------
+
+
+def evaluator_create(*, by, full_name: str, email: str, phone: str = "", **profile) -> Evaluator:
+    from mittist.accounts.services import queue_set_password_mail
+
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email, password=None, full_name=full_name, phone=phone, role=Role.EVALUATOR
+        )
+        evaluator = Evaluator.objects.create(user=user, **profile)
+        queue_set_password_mail(user, template="evaluator_welcome")
+    return evaluator
+
+
+def evaluator_update(*, by, evaluator: Evaluator, full_name: str, email: str, phone: str = "", **profile) -> Evaluator:
+    with transaction.atomic():
+        evaluator = Evaluator.objects.select_for_update().select_related("user").get(pk=evaluator.pk)
+        user = evaluator.user
+        user.full_name, user.email, user.phone = full_name, email.lower(), phone
+        user.save(update_fields=["full_name", "email", "phone"])
+        for name, value in profile.items():
+            setattr(evaluator, name, value)
+        evaluator.save()
+    return evaluator
+
+
+def _join(*parts: str) -> str:
+    return " — ".join(str(p).strip() for p in parts if p and str(p).strip())

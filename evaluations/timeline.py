@@ -1,0 +1,98 @@
+"""The steps of a Mitt-i-ST as the trainee sees them: done, current (with its deadline), to do."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Evaluation, local_today
+
+S = Evaluation.State
+
+
+@dataclass
+class Step:
+    label: str
+    hint: str
+    status: str  # "done" | "current" | "todo"
+    done_on: date | None = None
+    due: date | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "current" and self.due is not None and self.due < local_today()
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.due - local_today()).days if self.due else None
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left if self.overdue else 0
+
+
+def _day(value) -> date | None:
+    if isinstance(value, datetime):
+        return timezone.localdate(value)
+    return value
+
+
+def _definitions(case: Evaluation):
+    """(label, hint, the state that completes it, when it was done, its deadline)."""
+    return [
+        (_("Anmälan"), _("Din anmälan tas emot av Mitt-i-ST-kansliet."), S.REGISTERED,
+         case.registered_at, None),
+        (_("Värderare utses"), _("Kansliet tillfrågar en extern värderare från en annan region."),
+         S.EVALUATOR_ACCEPTED, case.evaluator_notified_at, None),
+        (_("Kontakta värderaren"), _("Ta kontakt med värderaren via e-post inom två veckor."),
+         S.CONTACT_MADE, case.contact_made_on, case.contact_due),
+        (_("Bestäm praktikdag"), _("Kom överens med värderaren om datum för praktikdagen."),
+         S.PRACTICE_DAY_AGREED, None, None),
+        (_("Skicka in material"), _("Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, "
+                                    "senast fyra veckor före praktikdagen."),
+         S.MATERIAL_SUBMITTED, case.material_submitted_at, case.material_due),
+        (_("Praktikdag"), _("Värderaren besöker dig på din vårdcentral under en dag."),
+         S.PRACTICE_DAY_HELD, case.practice_day_held_on, case.practice_day),
+        (_("Rapport"), _("Värderaren skickar en skriftlig rapport inom tre veckor."),
+         S.REPORT_DELIVERED, case.report_delivered_at, case.report_due),
+        (_("Kvalitetsgranskning"), _("En liten grupp inom SFAM läser rapporten för kvalitetsuppföljning."),
+         S.QUALITY_REVIEWED, case.quality_reviewed_at, None),
+        (_("Intyg"), _("Du får ett intyg om att du har genomfört Mitt-i-ST."),
+         S.CERTIFIED, case.certified_at, None),
+        (_("Utvärdering"), _("Berätta hur din Mitt-i-ST fungerade."), S.CLOSED, case.closed_at, None),
+    ]
+
+
+def case_steps(case: Evaluation) -> list[Step]:
+    state = case.state_before_hold if case.state == S.ON_HOLD else case.state
+    reached = Evaluation.PROCESS.index(state) if state in Evaluation.PROCESS else -1
+    steps, current_found = [], False
+    for label, hint, completes, done_at, due in _definitions(case):
+        done = Evaluation.PROCESS.index(completes) <= reached
+        if completes == S.REGISTERED:
+            done = case.registration_accepted_at is not None or reached > 0
+        if done:
+            status = "done"
+        elif not current_found and not case.is_ended:
+            status, current_found = "current", True
+        else:
+            status = "todo"
+        if completes == S.PRACTICE_DAY_AGREED and case.practice_day:
+            hint = _("Praktikdag: %(day)s") % {"day": case.practice_day.isoformat()}
+        steps.append(Step(label, hint, status, _day(done_at) if done else None, due))
+    return steps
+
+
+def evaluator_todo(case: Evaluation) -> str:
+    """One line on the evaluator's home page: what the case needs from them now."""
+    texts = {
+        S.EVALUATOR_ASSIGNED: _("Svara på förfrågan"),
+        S.EVALUATOR_ACCEPTED: _("ST-läkaren ska kontakta dig"),
+        S.CONTACT_MADE: _("Kom överens om praktikdag"),
+        S.PRACTICE_DAY_AGREED: _("Materialet ska komma senast fyra veckor före praktikdagen"),
+        S.MATERIAL_SUBMITTED: _("Läs materialet och förbered praktikdagen"),
+        S.PRACTICE_DAY_HELD: _("Skriv och skicka rapporten inom tre veckor"),
+        S.ON_HOLD: _("Vilande"),
+    }
+    return str(texts.get(case.state, ""))

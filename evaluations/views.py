@@ -1,0 +1,385 @@
+import csv
+from dataclasses import dataclass
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import (
+    AssignForm,
+    CaseFilterForm,
+    ContactMadeForm,
+    DeclineForm,
+    EvaluatorForm,
+    PracticeDayForm,
+    QualityReviewForm,
+    ReasonForm,
+    ReassignForm,
+    RegistrationForm,
+)
+from .models import Evaluation, Evaluator
+from .timeline import case_steps, evaluator_todo
+
+PAGE_SIZE = 25
+
+
+def role_required(*roles):
+    """Signed-in users of other roles get 403; anonymous users are sent to log in."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles and not request.user.is_superuser:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def visible_case(request, case_id) -> Evaluation:
+    """Someone else's case is indistinguishable from one that does not exist."""
+    return get_object_or_404(Evaluation.objects.visible_to(request.user).with_related(), pk=case_id)
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+
+def register(request):
+    if request.user.is_authenticated:
+        messages.info(request, _("Du är redan inloggad. Logga ut för att göra en ny anmälan."))
+        return redirect("home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.register_trainee(
+                personnummer=form.cleaned_data["personnummer"],
+                password=form.cleaned_data["password1"],
+                user_fields=form.user_fields(),
+                case_fields=form.case_fields(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            login(request, case.trainee, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Tack! Din anmälan är mottagen. Du får e-post när den är godkänd och när du har fått en värderare."),
+            )
+            return redirect("evaluations:trainee_home")
+    return render(request, "evaluations/register.html", {"form": form})
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- the case page and its steps ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    verb: str
+    service: object
+    form: type[forms.Form] | None = None
+    style: str = "secondary"
+    confirm: str = ""
+    done: str = ""
+
+
+ACTIONS = {
+    a.verb: a
+    for a in [
+        Action("accept_registration", services.case_accept_registration, style="primary",
+               done=gettext_lazy("Anmälan är godkänd.")),
+        Action("reject_registration", services.case_reject_registration, ReasonForm, "danger",
+               done=gettext_lazy("Anmälan är avvisad och ST-läkaren har fått besked.")),
+        Action("accept_assignment", services.case_accept_assignment, style="primary",
+               done=gettext_lazy("Tack! ST-läkaren får nu veta att du är värderare.")),
+        Action("decline_assignment", services.case_decline_assignment, DeclineForm, "danger",
+               done=gettext_lazy("Du har tackat nej. Kansliet tillfrågar en annan värderare.")),
+        Action("mark_contact_made", services.case_mark_contact_made, ContactMadeForm, "primary",
+               done=gettext_lazy("Kontakten är registrerad.")),
+        Action("agree_practice_day", services.case_agree_practice_day, PracticeDayForm, "primary",
+               done=gettext_lazy("Praktikdagen är registrerad och Mitt-i-ST-kansliet har fått besked.")),
+        Action("submit_material", services.case_submit_material, style="primary",
+               confirm=gettext_lazy("Skicka materialet till värderaren? Texterna låses när de är inskickade."),
+               done=gettext_lazy("Materialet är inskickat till värderaren.")),
+        Action("mark_practice_day_held", services.case_mark_practice_day_held, style="primary",
+               done=gettext_lazy("Praktikdagen är markerad som genomförd.")),
+        Action("deliver_report", services.case_deliver_report, style="primary",
+               done=gettext_lazy("Rapporten är markerad som skickad.")),
+        Action("record_quality_review", services.case_record_quality_review, QualityReviewForm, "primary",
+               done=gettext_lazy("Kvalitetsgranskningen är registrerad.")),
+        Action("issue_certificate", services.case_issue_certificate, style="primary",
+               done=gettext_lazy("Intyget är utfärdat.")),
+        Action("close", services.case_close, done=gettext_lazy("Ärendet är avslutat.")),
+        Action("put_on_hold", services.case_put_on_hold, ReasonForm, done=gettext_lazy("Ärendet är vilande.")),
+        Action("resume", services.case_resume, style="primary", done=gettext_lazy("Ärendet är återupptaget.")),
+        Action("withdraw", services.case_withdraw, ReasonForm, "danger",
+               confirm=gettext_lazy("Avbryta ärendet? Det går inte att ångra."),
+               done=gettext_lazy("Ärendet är avbrutet.")),
+    ]
+}
+# Assigning and replacing the evaluator need the list of candidates: they have a page of their own.
+PAGE_ACTIONS = {"assign_evaluator", "reassign_evaluator"}
+
+
+@dataclass
+class BoundAction:
+    action: Action
+    label: str
+    form: forms.Form | None
+    open: bool = False
+
+
+def available_actions(case: Evaluation, user, bound: dict | None = None) -> list[BoundAction]:
+    bound = bound or {}
+    result = []
+    for transition in case.get_available_user_state_transitions(user):
+        action = ACTIONS.get(transition.name)
+        if not action:
+            continue
+        form = bound.get(action.verb) or (action.form(prefix=action.verb) if action.form else None)
+        result.append(BoundAction(action, transition.custom["label"], form, open=action.verb in bound))
+    return result
+
+
+def page_actions(case: Evaluation, user) -> list[str]:
+    return [t.name for t in case.get_available_user_state_transitions(user) if t.name in PAGE_ACTIONS]
+
+
+@login_required
+def case_detail(request, case_id, bound_actions=None, status=200):
+    case = visible_case(request, case_id)
+    context = {
+        "case": case,
+        "steps": case_steps(case),
+        "actions": available_actions(case, request.user, bound_actions),
+        "page_actions": page_actions(case, request.user),
+        "events": case.events.select_related("actor"),
+        "show_personnummer": request.user.has_perm("evaluations.see_personnummer", case),
+        # Notes hold internal reasons (overrides, declines): the office reads them, not every party.
+        "show_event_notes": request.user.has_perm("evaluations.manage_case", case),
+    }
+    return render(request, "evaluations/case_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+def case_action(request, case_id, verb):
+    case = visible_case(request, case_id)
+    action = ACTIONS.get(verb)
+    if action is None:
+        raise PermissionDenied
+    form = action.form(request.POST, prefix=verb) if action.form else None
+    if form is not None and not form.is_valid():
+        return case_detail(request, case_id, bound_actions={verb: form}, status=400)
+    try:
+        action.service(case=case, by=request.user, **(form.cleaned_data if form else {}))
+    except services.CaseStateError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        if form is None:
+            messages.error(request, " ".join(error.messages))
+        else:
+            _add_errors(form, error)
+            return case_detail(request, case_id, bound_actions={verb: form}, status=400)
+    else:
+        messages.success(request, str(action.done))
+    return redirect(case)
+
+
+# --- assignment -----------------------------------------------------------------------------------
+
+
+@role_required("coordinator")
+def assign_evaluator(request, case_id):
+    case = visible_case(request, case_id)
+    reassigning = case.state != Evaluation.State.REGISTERED
+    if case.state not in [Evaluation.State.REGISTERED, *Evaluation.REASSIGNABLE_STATES]:
+        messages.error(request, _("Värderaren kan inte bytas i detta skede."))
+        return redirect(case)
+    form_class = ReassignForm if reassigning else AssignForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if reassigning:
+                services.case_reassign_evaluator(
+                    case=case, by=request.user, evaluator=data["evaluator"], reason=data["reason"],
+                    override_reason=data["override_reason"],
+                )
+            else:
+                services.case_assign_evaluator(
+                    case=case, by=request.user, evaluator=data["evaluator"], override_reason=data["override_reason"]
+                )
+        except services.CaseStateError as error:
+            messages.error(request, str(error))
+            return redirect(case)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s är tillfrågad och har fått e-post.") % {"name": data["evaluator"].name}
+            )
+            return redirect("evaluations:dashboard")
+    context = {
+        "case": case,
+        "form": form,
+        "reassigning": reassigning,
+        "candidates": selectors.assignment_candidates(case),
+    }
+    return render(request, "evaluations/assign.html", context, status=400 if form.errors else 200)
+
+
+# --- coordinator ----------------------------------------------------------------------------------
+
+
+@role_required("coordinator")
+def dashboard(request):
+    filter_form = CaseFilterForm(request.GET or None)
+    filters = filter_form.filters()
+    page = Paginator(selectors.case_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.state_counts()
+    context = {
+        "filter_form": filter_form,
+        "page_obj": page,
+        "state_counts": [(Evaluation.State(s), n) for s, n in counts.items()],
+        "registration_queue": selectors.registration_queue()[:20],
+        "assignment_queue": selectors.assignment_queue()[:20],
+        "querystring_without_page": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
+        "export_querystring": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
+    }
+    return render(request, "evaluations/dashboard.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_safe(value) -> str:
+    # Spreadsheet programs run cells that start with these as formulas.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@role_required("coordinator")
+def case_export(request):
+    filter_form = CaseFilterForm(request.GET or None)
+    cases = selectors.case_list(**filter_form.filters())
+    today = timezone.localdate()
+    header = [_("ST-läkare"), _("E-post"), _("Personnummer"), _("Status"), _("Värderare"), _("Region"),
+              _("Vårdcentral"), _("Anmäld"), _("Nästa tidsgräns"), _("Datum"), _("Försenad")]
+
+    def rows():
+        yield header
+        for case in cases.iterator(chunk_size=500):
+            yield [
+                case.trainee.full_name, case.trainee.email, case.personnummer_masked, case.get_state_display(),
+                case.evaluator.name if case.evaluator else "", case.get_region_display(), case.workplace,
+                timezone.localtime(case.registered_at).date().isoformat(), case.next_due_label,
+                case.next_due_on.isoformat() if case.next_due_on else "",
+                _("ja") if case.next_due_on and case.next_due_on < today else "",
+            ]
+
+    writer = csv.writer(_Echo(), delimiter=";")
+    response = StreamingHttpResponse(
+        ("\ufeff" if i == 0 else "") + writer.writerow([_csv_safe(v) for v in row]) for i, row in enumerate(rows())
+    )
+    response["Content-Type"] = "text/csv; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="mitt-i-st-{today.isoformat()}.csv"'
+    return response
+
+
+@role_required("coordinator")
+def evaluator_list(request):
+    evaluators = selectors.evaluators_with_load().order_by("-active", "user__full_name")
+    return render(request, "evaluations/evaluator_list.html", {"evaluators": evaluators})
+
+
+@role_required("coordinator")
+def evaluator_edit(request, evaluator_id=None):
+    evaluator = get_object_or_404(Evaluator.objects.select_related("user"), pk=evaluator_id) if evaluator_id else None
+    form = EvaluatorForm(request.POST or None, instance=evaluator)
+    if request.method == "POST" and form.is_valid():
+        if evaluator:
+            services.evaluator_update(by=request.user, evaluator=evaluator, **form.cleaned_data)
+            messages.success(request, _("Uppgifterna är sparade."))
+        else:
+            evaluator = services.evaluator_create(by=request.user, **form.cleaned_data)
+            messages.success(
+                request, _("%(name)s är tillagd och har fått e-post för att välja lösenord.") % {"name": evaluator.name}
+            )
+        return redirect("evaluations:evaluator_list")
+    return render(
+        request, "evaluations/evaluator_form.html", {"form": form, "evaluator": evaluator},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- the other roles' home pages ------------------------------------------------------------------
+
+
+@role_required("trainee")
+def trainee_home(request):
+    cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by("-registered_at"))
+    current = next((c for c in cases if not c.is_ended), cases[0] if cases else None)
+    context = {
+        "case": current,
+        "steps": case_steps(current) if current else [],
+        "actions": available_actions(current, request.user) if current else [],
+        "earlier": [c for c in cases if c is not current],
+    }
+    return render(request, "evaluations/trainee_home.html", context)
+
+
+@role_required("evaluator")
+def evaluator_home(request):
+    cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by(
+        F("next_due_on").asc(nulls_last=True), "-registered_at"))
+    for case in cases:
+        case.user_actions = available_actions(case, request.user)
+        case.evaluator_todo = evaluator_todo(case)
+    finished = [c for c in cases if c.is_ended or c.state in Evaluation.QUALITY_VISIBLE_STATES]
+    context = {
+        "to_answer": [c for c in cases if c.state == Evaluation.State.EVALUATOR_ASSIGNED],
+        "ongoing": [c for c in cases if c.state != Evaluation.State.EVALUATOR_ASSIGNED and c not in finished],
+        "finished": finished,
+    }
+    return render(request, "evaluations/evaluator_home.html", context)
+
+
+@role_required("quality")
+def quality_home(request):
+    cases = Evaluation.objects.visible_to(request.user).with_related()
+    context = {
+        "to_review": cases.filter(state=Evaluation.State.REPORT_DELIVERED).order_by("report_delivered_at"),
+        "reviewed": cases.exclude(state=Evaluation.State.REPORT_DELIVERED).order_by("-quality_reviewed_at")[:50],
+    }
+    return render(request, "evaluations/quality_home.html", context)
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+

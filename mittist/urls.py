@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mittist.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("konto/", include("mittist.accounts.urls")),
+    path("sprak/", account_views.set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("", include("evaluations.urls")),
+]

@@ -6,6 +6,7 @@ the surrounding transaction has committed, so a rolled-back change never sends m
 """
 
 from dataclasses import dataclass
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -37,8 +38,9 @@ def render_message(template: str, context: dict, language: str) -> tuple[str, st
 
 
 def send_now(template: str, recipient: Recipient, context: dict, attachments=()) -> None:
-    subject, text, html = render_message(template, {"recipient": recipient, **context}, recipient.language)
-    to = f"{recipient.name} <{recipient.email}>" if recipient.name else recipient.email
+    subject, text, html = render_message(template, {**context, "recipient": recipient}, recipient.language)
+    # formataddr quotes names with commas or brackets ("Svensson, Anna") that would break the header.
+    to = formataddr((recipient.name, recipient.email)) if recipient.name else recipient.email
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,3 +13,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": _("Fel e-postadress eller lösenord. Observera att lösenordet skiljer på stora och små bokstäver."),
         "inactive": _("Kontot är inte aktivt."),
     }
+
+
+class AnyUserPasswordResetForm(PasswordResetForm):
+    """Also reaches accounts that never chose a password (evaluators invited by the office)."""
+
+    def get_users(self, email):
+        return get_user_model().objects.filter(email__iexact=email, is_active=True)

@@ -4,7 +4,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from .forms import EmailAuthenticationForm
+from .forms import AnyUserPasswordResetForm, EmailAuthenticationForm
 
 ROLE_HOMES = {
     "coordinator": "evaluations:dashboard",
@@ -44,6 +44,7 @@ def set_language(request):
 
 password_reset = auth_views.PasswordResetView.as_view(
     template_name="accounts/password_reset_form.html",
+    form_class=AnyUserPasswordResetForm,
     email_template_name="registration/password_reset_email.html",
     subject_template_name="registration/password_reset_subject.txt",
     success_url=reverse_lazy("accounts:password_reset_done"),

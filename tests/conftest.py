@@ -1,0 +1,142 @@
+import os
+from datetime import date, timedelta
+
+import pytest
+from django_q.conf import Conf
+
+from evaluations import services
+from evaluations.models import Evaluation, Evaluator
+from mittist.accounts.models import Role, User
+from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+PASSWORD = "correct-horse-battery-9"
+S = Evaluation.State
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(monkeypatch):
+    # Background tasks run in the test's own process, so their effects (e-mail) can be asserted.
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture(autouse=True)
+def _swedish(settings):
+    settings.LANGUAGE_CODE = "sv"
+
+
+def fictional_pnr(n: int = 1, year: int = 1985) -> str:
+    nine = f"{year % 100:02d}{(n % 12) + 1:02d}{(n % 27) + 1:02d}98{n % 10}"
+    return f"{year // 100}{nine[:6]}-{nine[6:]}{luhn_check_digit(nine)}"
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 10_000))
+
+    def make(role=Role.TRAINEE, **fields):
+        n = next(counter)
+        fields.setdefault("email", f"{role}{n}@example.org")
+        fields.setdefault("full_name", f"Test {role.title()} {n}")
+        return User.objects.create_user(password=PASSWORD, role=role, **fields)
+
+    return make
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user(Role.COORDINATOR, full_name="Kora Koordinator")
+
+
+@pytest.fixture
+def trainee(make_user):
+    return make_user(Role.TRAINEE, full_name="Tova Testsson")
+
+
+@pytest.fixture
+def other_trainee(make_user):
+    return make_user(Role.TRAINEE, full_name="Olle Annansson")
+
+
+@pytest.fixture
+def quality(make_user):
+    return make_user(Role.QUALITY, full_name="Kai Kvalitet")
+
+
+@pytest.fixture
+def make_evaluator(make_user):
+    def make(region="uppsala", home_clinic="Vårdcentralen Norrby", max_active_cases=3, **user_fields):
+        user = make_user(Role.EVALUATOR, **user_fields)
+        return Evaluator.objects.create(
+            user=user, region=region, home_clinic=home_clinic, max_active_cases=max_active_cases, last_training_year=2024
+        )
+
+    return make
+
+
+@pytest.fixture
+def evaluator(make_evaluator):
+    return make_evaluator(full_name="Vera Värderare")
+
+
+@pytest.fixture
+def other_evaluator(make_evaluator):
+    return make_evaluator(region="skane", home_clinic="Vårdcentralen Söder", full_name="Ove Värderare")
+
+
+def case_fields(**overrides):
+    today = date.today()
+    fields = {
+        "workplace": "Vårdcentralen Exempel",
+        "region": "halland",
+        "curriculum": "2021",
+        "st_start": today - timedelta(days=900),
+        "st_planned_end": today + timedelta(days=800),
+        "supervisor_name": "Hedda Handledare",
+        "supervisor_email": "handledare@example.org",
+        "director_of_studies": "Sture Studierektor",
+        "manager_name": "Maja Chef",
+        "manager_profession": "Distriktsläkare",
+        "invoicing_address": "Box 1, 000 00 Exempelstad",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def make_case(db, make_user, coordinator, evaluator, quality):
+    """A case driven through the real services up to the state asked for."""
+    counter = iter(range(1, 100_000))
+
+    def make(state=S.REGISTERED, *, trainee=None, evaluator_=None, accepted=True, practice_day=None, **fields):
+        n = next(counter)
+        trainee = trainee or make_user(Role.TRAINEE)
+        case = Evaluation(trainee=trainee, **case_fields(**fields))
+        case.set_personnummer(parse_personnummer(fictional_pnr(n), today=date.today()))
+        case.save()
+        if state == S.REGISTERED and not accepted:
+            return case
+        case = services.case_accept_registration(case=case, by=coordinator)
+        ev = evaluator_ or evaluator
+        today = date.today()
+        past = state in Evaluation.PROCESS[6:]
+        day = practice_day or (today - timedelta(days=1) if past else today + timedelta(days=40))
+        steps = [
+            (S.EVALUATOR_ASSIGNED, lambda c: services.case_assign_evaluator(case=c, by=coordinator, evaluator=ev)),
+            (S.EVALUATOR_ACCEPTED, lambda c: services.case_accept_assignment(case=c, by=ev.user)),
+            (S.CONTACT_MADE, lambda c: services.case_mark_contact_made(case=c, by=trainee, on=today)),
+            (S.PRACTICE_DAY_AGREED, lambda c: services.case_agree_practice_day(case=c, by=trainee, on=day)),
+            (S.MATERIAL_SUBMITTED, lambda c: services.case_submit_material(case=c, by=trainee)),
+            (S.PRACTICE_DAY_HELD, lambda c: services.case_mark_practice_day_held(case=c, by=ev.user)),
+            (S.REPORT_DELIVERED, lambda c: services.case_deliver_report(case=c, by=ev.user)),
+            (S.QUALITY_REVIEWED, lambda c: services.case_record_quality_review(case=c, by=quality)),
+            (S.CERTIFIED, lambda c: services.case_issue_certificate(case=c, by=coordinator)),
+            (S.CLOSED, lambda c: services.case_close(case=c, by=coordinator)),
+        ]
+        for target, step in steps:
+            if Evaluation.PROCESS.index(target) > Evaluation.PROCESS.index(state):
+                break
+            case = step(case)
+        return case
+
+    return make

@@ -8,6 +8,10 @@ import time
 from django.core.management.base import BaseCommand
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Runs the development web server and the background worker side by side."
 
@@ -15,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args, addr, **options):
+        # A TERM (from a supervisor or `timeout`) stops both children too, like Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
         manage = [sys.executable, "manage.py"]
         processes = [
             subprocess.Popen([*manage, "runserver", addr]),

@@ -1,0 +1,192 @@
+"""Playwright in Debian's Chromium against pytest-django's live server.
+
+Every test module here sets `pytestmark = pytest.mark.browser`. Fixtures:
+
+- `browser`: one Chromium for the session (skipped loudly when Chromium is missing, failed on CI);
+- `page` (1280x900) and `phone_page` (390x844): a fresh context per test, Swedish locale, with
+  `base_url` set to the live server so `page.goto("/anmalan/")` works;
+- `browser_problems`: console errors, uncaught exceptions and CSP violations seen by the test's pages.
+  The test fails if any are left at the end; `browser_problems.allow(regex)` accepts an expected one.
+
+`shot(page, "step")` saves a full-page screenshot to test-artifacts/screenshots/<test>/<nn>-<step>.png.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+# Reports CSP violations through the console even where Chromium would only count them. Init scripts
+# are injected by the browser itself, so the policy does not block this one.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        reason = "Chromium not installed: apt-get install -y chromium; browser tests NOT run"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+class BrowserProblems:
+    """What the pages of one test complained about."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+        self.allowed: list[re.Pattern] = []
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def watch(self, page) -> None:
+        def on_console(message):
+            if message.type in ("error", "assert"):
+                location = message.location or {}
+                self.seen.append(f"console.{message.type}: {message.text} ({location.get('url', '')})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.seen.append(f"uncaught: {error}"))
+
+    def unexpected(self) -> list[str]:
+        return [text for text in self.seen if not any(p.search(text) for p in self.allowed)]
+
+
+@pytest.fixture
+def browser_problems():
+    return BrowserProblems()
+
+
+def _screenshot_dir(request) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    return ARTIFACTS / name
+
+
+@pytest.fixture
+def _screenshots(request):
+    """One folder and one running number per test, shared by all its pages."""
+    folder = _screenshot_dir(request)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"dir": folder, "n": 0}
+
+
+def _open_page(browser, live_server, browser_problems, screenshots, viewport):
+    context = browser.new_context(
+        viewport=viewport, locale="sv-SE", timezone_id="Europe/Stockholm", base_url=live_server.url
+    )
+    context.set_default_timeout(10_000)
+    context.add_init_script(CSP_REPORTER)
+    page = context.new_page()
+    page._mittist_shots = screenshots
+    browser_problems.watch(page)
+    return context, page
+
+
+def _check(browser_problems):
+    problems = browser_problems.unexpected()
+    if problems:
+        pytest.fail("The browser reported problems:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def page(browser, live_server, browser_problems, _screenshots):
+    context, page = _open_page(browser, live_server, browser_problems, _screenshots, DESKTOP)
+    yield page
+    context.close()
+    _check(browser_problems)
+
+
+@pytest.fixture
+def phone_page(browser, live_server, browser_problems, _screenshots):
+    context, page = _open_page(browser, live_server, browser_problems, _screenshots, PHONE)
+    yield page
+    context.close()
+    _check(browser_problems)
+
+
+def shot(page, name: str) -> Path:
+    """A full-page screenshot, numbered in the order the test takes them."""
+    state = page._mittist_shots
+    state["n"] += 1
+    path = state["dir"] / f"{state['n']:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# --- small helpers shared by the browser tests -----------------------------------------------------
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/konto/logga-in/")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+
+
+def log_out(page) -> None:
+    page.get_by_role("button", name="Logga ut").click()
+    page.wait_for_url(re.compile(r"/konto/logga-in/"))
+
+
+A11Y_FACTS = """
+() => {
+  const unlabelled = [];
+  for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    const named = (el.labels && el.labels.length > 0) || el.getAttribute("aria-label")
+      || el.getAttribute("aria-labelledby");
+    if (!named) unlabelled.push(el.outerHTML.slice(0, 120));
+  }
+  return {
+    h1: document.querySelectorAll("h1").length,
+    main: document.querySelectorAll("main").length,
+    lang: document.documentElement.getAttribute("lang") || "",
+    unlabelled: unlabelled,
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  };
+}
+"""
+
+
+def assert_accessible(page) -> dict:
+    """Basic facts every page must have; also that nothing makes the page scroll sideways."""
+    facts = page.evaluate(A11Y_FACTS)
+    where = page.url
+    assert facts["h1"] == 1, f"{where}: {facts['h1']} h1 elements"
+    assert facts["main"] == 1, f"{where}: no <main>"
+    assert facts["lang"], f"{where}: <html> has no lang"
+    assert not facts["unlabelled"], f"{where}: fields without a label: {facts['unlabelled']}"
+    assert facts["overflow"] <= 0, f"{where}: the page scrolls sideways by {facts['overflow']} px"
+    return facts

@@ -29,7 +29,7 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
     evaluator = Recipient.of(case.evaluator.user) if case.evaluator else None
     if kind == "registration_received":
         return [trainee, _office()]
-    if kind in {"registration_accepted", "registration_rejected", "evaluator_accepted", "case_withdrawn"}:
+    if kind in {"registration_accepted", "registration_rejected", "evaluator_accepted", "evaluator_changing", "case_withdrawn"}:
         return [trainee] + ([evaluator] if kind == "case_withdrawn" and evaluator else [])
     if kind in {"evaluator_assigned", "material_submitted"}:
         return [evaluator] if evaluator else []

@@ -152,6 +152,9 @@ def case_reassign_evaluator(*, case: Evaluation, by, evaluator: Evaluator, reaso
         CaseEvent.record(case, by, "evaluator_reassigned", from_state=before, note=_join(note, override_reason))
         if case.state == Evaluation.State.EVALUATOR_ASSIGNED:
             notifications.queue("evaluator_assigned", case)
+            if before == Evaluation.State.EVALUATOR_ACCEPTED:
+                # The trainee already has the old name and a running contact deadline.
+                notifications.queue("evaluator_changing", case)
         else:
             notifications.queue("evaluator_replaced", case)
         if previous:

@@ -37,6 +37,7 @@ KINDS = {
     "evaluator_accepted": (True, {}),
     "assignment_declined": (False, {"evaluator_name": EVALUATOR_NAME, "reason": REASON}),
     "evaluator_replaced": (True, {}),
+    "evaluator_changing": (True, {}),
     "previous_evaluator_released": (
         True,
         {"email": "per.tidigare@example.org", "name": PREVIOUS_NAME, "language": "sv"},

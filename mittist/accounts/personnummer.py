@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # Samordningsnummer are issued to people who are not (yet) registered in
 # Sweden; the Tax Agency marks them by adding 60 to the day of birth.
@@ -21,14 +22,14 @@ COORDINATION_OFFSET = 60
 _MAX_LENGTH = 32
 
 MESSAGES = {
-    "required": "Ange personnumret.",
-    "invalid_characters": "Personnumret får bara innehålla siffror och ett bindestreck.",
-    "invalid_length": "Ange personnumret med 10 eller 12 siffror, t.ex. ÅÅÅÅMMDD-NNNN.",
-    "invalid_separator": "Bindestrecket ska stå före de fyra sista siffrorna, t.ex. ÅÅÅÅMMDD-NNNN.",
-    "plus_with_century": "Plustecken används bara med 10 siffror. Skriv personnumret med 12 siffror och bindestreck.",
-    "invalid_date": "Datumet i personnumret finns inte.",
-    "future_date": "Födelsedatumet i personnumret ligger i framtiden.",
-    "invalid_checksum": "Kontrollsiffran stämmer inte. Kontrollera personnumret.",
+    "required": _("Ange personnumret."),
+    "invalid_characters": _("Personnumret får bara innehålla siffror och ett bindestreck."),
+    "invalid_length": _("Ange personnumret med 10 eller 12 siffror, t.ex. ÅÅÅÅMMDD-NNNN."),
+    "invalid_separator": _("Bindestrecket ska stå före de fyra sista siffrorna, t.ex. ÅÅÅÅMMDD-NNNN."),
+    "plus_with_century": _("Plustecken används bara med 10 siffror. Skriv personnumret med 12 siffror och bindestreck."),
+    "invalid_date": _("Datumet i personnumret finns inte."),
+    "future_date": _("Födelsedatumet i personnumret ligger i framtiden."),
+    "invalid_checksum": _("Kontrollsiffran stämmer inte. Kontrollera personnumret."),
 }
 
 

@@ -27,7 +27,7 @@ lint: install
 	$(PY) -m ruff check .
 
 messages: install
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --ignore=var
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 check-deploy: install

@@ -9,8 +9,9 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import Personnummer
@@ -31,15 +32,26 @@ def _locked(case: Evaluation) -> Evaluation:
     return Evaluation.objects.select_for_update().get(pk=case.pk)
 
 
+def require_permission(case: Evaluation, by, verb: str) -> None:
+    """Whether this user may ever take this step on this case, whatever its state now."""
+    transitions = getattr(case, verb)._django_fsm.transitions.values()
+    permission = next(iter(transitions)).permission
+    if permission and not by.has_perm(permission, case):
+        raise PermissionDenied
+
+
+def _check(case: Evaluation, by, verb: str, refused: str) -> None:
+    # Rights first, so someone without them learns nothing about the case's state.
+    require_permission(case, by, verb)
+    if not can_proceed(getattr(case, verb)):
+        raise CaseStateError(refused)
+
+
 def _step(case: Evaluation, by, verb: str, refused: str, *args, **kwargs) -> str:
     """Run one FSM transition on a locked case; returns the state it left."""
-    method = getattr(case, verb)
-    if not can_proceed(method):
-        raise CaseStateError(refused)
-    if not has_transition_perm(method, by):
-        raise PermissionDenied
+    _check(case, by, verb, refused)
     before = case.state
-    method(*args, **kwargs)
+    getattr(case, verb)(*args, **kwargs)
     case.refresh_next_due()
     case.save()
     return before
@@ -59,7 +71,7 @@ def register_trainee(*, personnummer: Personnummer, password: str, user_fields: 
             trainee = User.objects.create_user(password=password, role=Role.TRAINEE, **user_fields)
             case = Evaluation(trainee=trainee, **case_fields)
             case.set_personnummer(personnummer)
-            case.full_clean(exclude=["trainee"])
+            case.full_clean(exclude=["trainee", "state"])  # a protected FSM field refuses setattr
             case.save()
             CaseEvent.record(case, trainee, "registered")
             notifications.queue("registration_received", case)
@@ -95,6 +107,8 @@ def case_reject_registration(*, case: Evaluation, by, reason: str) -> Evaluation
 
 
 def _check_conflicts(case: Evaluation, evaluator: Evaluator, override_reason: str) -> None:
+    if not evaluator.active:
+        raise ValidationError({"evaluator": _("Värderaren är inte aktiv i poolen.")})
     blocking = [c for c in assignment_conflicts(case, evaluator) if c.blocks]
     if blocking and not override_reason.strip():
         raise ValidationError(
@@ -113,12 +127,14 @@ def case_assign_evaluator(*, case: Evaluation, by, evaluator: Evaluator, overrid
                 _("Ärendet har just fått värderaren %(name)s av någon annan. Ladda om sidan.")
                 % {"name": case.evaluator.name}
             )
+        refused = _("Värderare kan bara tilldelas en godkänd anmälan som saknar värderare.")
+        _check(case, by, "assign_evaluator", refused)
         _check_conflicts(case, evaluator, override_reason)
         before = _step(
             case,
             by,
             "assign_evaluator",
-            _("Värderare kan bara tilldelas en godkänd anmälan som saknar värderare."),
+            refused,
             evaluator,
             override_reason.strip(),
         )
@@ -133,6 +149,8 @@ def case_reassign_evaluator(*, case: Evaluation, by, evaluator: Evaluator, reaso
     with transaction.atomic():
         case = _locked(case)
         previous = case.evaluator
+        refused = _("Värderaren kan bara bytas innan rapporten är skickad.")
+        _check(case, by, "reassign_evaluator", refused)
         if previous and previous.pk == evaluator.pk:
             raise ValidationError({"evaluator": _("Välj en annan värderare än den nuvarande.")})
         _check_conflicts(case, evaluator, override_reason)
@@ -140,7 +158,7 @@ def case_reassign_evaluator(*, case: Evaluation, by, evaluator: Evaluator, reaso
             case,
             by,
             "reassign_evaluator",
-            _("Värderaren kan bara bytas innan rapporten är skickad."),
+            refused,
             evaluator,
             override_reason.strip(),
         )
@@ -193,7 +211,7 @@ def case_decline_assignment(*, case: Evaluation, by, reason: str) -> Evaluation:
 def case_mark_contact_made(*, case: Evaluation, by, on: date) -> Evaluation:
     with transaction.atomic():
         case = _locked(case)
-        if case.evaluator_notified_at and on < case.evaluator_notified_at.date():
+        if case.evaluator_notified_at and on < timezone.localdate(case.evaluator_notified_at):
             raise ValidationError({"on": _("Datumet kan inte vara före den dag du fick veta vem värderaren är.")})
         before = _step(case, by, "mark_contact_made", _("Kontakten kan inte registreras i detta skede."), on)
         CaseEvent.record(case, by, "contact_made", from_state=before, note=on.isoformat())

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .models import Evaluation, local_today
@@ -79,7 +80,7 @@ def case_steps(case: Evaluation) -> list[Step]:
         else:
             status = "todo"
         if completes == S.PRACTICE_DAY_AGREED and case.practice_day:
-            hint = _("Praktikdag: %(day)s") % {"day": case.practice_day.isoformat()}
+            hint = _("Praktikdag: %(day)s") % {"day": date_format(case.practice_day, "j F Y")}
         steps.append(Step(label, hint, status, _day(done_at) if done else None, due))
     return steps
 

@@ -64,7 +64,7 @@ def register(request):
     if request.user.is_authenticated:
         messages.info(request, _("Du är redan inloggad. Logga ut för att göra en ny anmälan."))
         return redirect("home")
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.register_trainee(
@@ -191,6 +191,7 @@ def case_action(request, case_id, verb):
     action = ACTIONS.get(verb)
     if action is None:
         raise PermissionDenied
+    services.require_permission(case, request.user, verb)
     form = action.form(request.POST, prefix=verb) if action.form else None
     if form is not None and not form.is_valid():
         return case_detail(request, case_id, bound_actions={verb: form}, status=400)
@@ -220,7 +221,7 @@ def assign_evaluator(request, case_id):
         messages.error(request, _("Värderaren kan inte bytas i detta skede."))
         return redirect(case)
     form_class = ReassignForm if reassigning else AssignForm
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -321,7 +322,7 @@ def evaluator_list(request):
 @role_required("coordinator")
 def evaluator_edit(request, evaluator_id=None):
     evaluator = get_object_or_404(Evaluator.objects.select_related("user"), pk=evaluator_id) if evaluator_id else None
-    form = EvaluatorForm(request.POST or None, instance=evaluator)
+    form = EvaluatorForm(request.POST if request.method == "POST" else None, instance=evaluator)
     if request.method == "POST" and form.is_valid():
         if evaluator:
             services.evaluator_update(by=request.user, evaluator=evaluator, **form.cleaned_data)

@@ -21,8 +21,10 @@ def _tasks_run_inline(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _swedish(settings):
+def _test_settings(settings):
     settings.LANGUAGE_CODE = "sv"
+    # PBKDF2's deliberate slowness costs ~0.7 s a user; tests make hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def fictional_pnr(n: int = 1, year: int = 1985) -> str:

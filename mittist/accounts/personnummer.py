@@ -1,6 +1,6 @@
 """Swedish personal identity numbers (personnummer and samordningsnummer).
 
-Pure Python apart from Django's ValidationError, so forms and models can use
+Pure Python apart from Django's ValidationError and gettext_lazy, so forms and models can use
 the same parser and show the same Swedish messages.
 """
 
@@ -23,7 +23,7 @@ _MAX_LENGTH = 32
 
 MESSAGES = {
     "required": _("Ange personnumret."),
-    "invalid_characters": _("Personnumret får bara innehålla siffror och ett bindestreck."),
+    "invalid_characters": _("Personnumret får bara innehålla siffror och ett bindestreck (eller plustecken för den som fyllt 100)."),
     "invalid_length": _("Ange personnumret med 10 eller 12 siffror, t.ex. ÅÅÅÅMMDD-NNNN."),
     "invalid_separator": _("Bindestrecket ska stå före de fyra sista siffrorna, t.ex. ÅÅÅÅMMDD-NNNN."),
     "plus_with_century": _("Plustecken används bara med 10 siffror. Skriv personnumret med 12 siffror och bindestreck."),

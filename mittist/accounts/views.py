@@ -6,6 +6,13 @@ from django.views.i18n import set_language as django_set_language
 
 from .forms import AnyUserPasswordResetForm, EmailAuthenticationForm
 
+
+def axes_username(request, credentials) -> str:
+    """django-axes: the e-mail a login attempt was for, as login compares it (case-insensitive)."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return value.strip().lower()
+
+
 ROLE_HOMES = {
     "coordinator": "evaluations:dashboard",
     "trainee": "evaluations:trainee_home",

@@ -1,0 +1,190 @@
+"""Two people acting on the same case at the same moment: the row lock decides, and the loser is told.
+
+Each thread gets its own database connection, so this needs a real server with row locks
+(PostgreSQL); SQLite serialises whole-database writes and would prove nothing here.
+"""
+
+import threading
+import time
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import translation
+
+from evaluations import services
+from evaluations.models import CaseEvent, Evaluation
+from evaluations.services import CaseStateError
+from mittist.accounts.models import Role
+from mittist.accounts.personnummer import parse_personnummer
+from tests.conftest import PASSWORD, case_fields, fictional_pnr
+
+S = Evaluation.State
+ROUNDS = 5
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: concurrent transactions on separate connections with row locks "
+        "(run with CI=true); SQLite locks the whole database file",
+    ),
+]
+
+
+
+
+@pytest.fixture
+def slow_audit(monkeypatch):
+    """Hold each service's transaction open a little after it has taken the row lock, so that the
+    other thread is certainly waiting on the lock (not merely running after the first one)."""
+    real = CaseEvent.record
+
+    def record(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(CaseEvent, "record", staticmethod(record))
+
+
+def run_together(*calls):
+    """Run each call in its own thread (own DB connection), released together by a barrier.
+
+    Returns one ("ok", value) or ("error", exception) per call, in order.
+    """
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def work(index, call):
+        try:
+            with translation.override("sv"):
+                barrier.wait(timeout=10)
+                results[index] = ("ok", call())
+        except BaseException as error:  # noqa: BLE001 - reported to the test below
+            results[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
+    return results
+
+
+def split(results):
+    oks = [value for kind, value in results if kind == "ok"]
+    errors = [value for kind, value in results if kind == "error"]
+    return oks, errors
+
+
+def reload(case):
+    return Evaluation.objects.select_related("evaluator__user").get(pk=case.pk)
+
+
+def test_cases_built_by_make_case_are_committed_and_visible_to_other_connections(transactional_db, make_case):
+    case = make_case(S.EVALUATOR_ASSIGNED)
+    (result,) = run_together(lambda: Evaluation.objects.get(pk=case.pk).state)
+    assert result == ("ok", S.EVALUATOR_ASSIGNED)
+
+
+def test_two_coordinators_assigning_at_once_one_wins_the_other_is_told_who(
+    transactional_db, make_case, make_user, make_evaluator, slow_audit
+):
+    kora = make_user(Role.COORDINATOR, full_name="Kora Först")
+    kurt = make_user(Role.COORDINATOR, full_name="Kurt Samtidig")
+    xena = make_evaluator(region="skane", home_clinic="VC X", max_active_cases=20, full_name="Xena Xberg")
+    yngve = make_evaluator(region="gotland", home_clinic="VC Y", max_active_cases=20, full_name="Yngve Yström")
+
+    for _ in range(ROUNDS):
+        case = make_case(S.REGISTERED)
+        results = run_together(
+            lambda case=case: services.case_assign_evaluator(case=case, by=kora, evaluator=xena),
+            lambda case=case: services.case_assign_evaluator(case=case, by=kurt, evaluator=yngve),
+        )
+        oks, errors = split(results)
+        assert len(oks) == 1, results
+        assert len(errors) == 1 and isinstance(errors[0], CaseStateError), results
+
+        case = reload(case)
+        assert case.state == S.EVALUATOR_ASSIGNED
+        assert case.evaluator in (xena, yngve)
+        assert oks[0].evaluator == case.evaluator
+        assert f"har just fått värderaren {case.evaluator.name}" in str(errors[0])
+        assert CaseEvent.objects.filter(case=case, action="evaluator_assigned").count() == 1
+
+
+def test_evaluator_accepting_and_declining_at_once_takes_exactly_one_answer(
+    transactional_db, make_case, evaluator, slow_audit
+):
+    for _ in range(ROUNDS):
+        case = make_case(S.EVALUATOR_ASSIGNED)
+        results = run_together(
+            lambda case=case: services.case_accept_assignment(case=case, by=evaluator.user),
+            lambda case=case: services.case_decline_assignment(case=case, by=evaluator.user, reason="Hinner inte"),
+        )
+        oks, errors = split(results)
+        assert len(oks) == 1, results
+        assert len(errors) == 1 and isinstance(errors[0], CaseStateError), results
+
+        case = reload(case)
+        answers = list(
+            CaseEvent.objects.filter(case=case, action__in=["assignment_accepted", "assignment_declined"])
+            .values_list("action", flat=True)
+        )
+        assert len(answers) == 1
+        if answers == ["assignment_accepted"]:
+            assert case.state == S.EVALUATOR_ACCEPTED
+            assert case.evaluator == evaluator
+            assert case.evaluator_notified_at is not None
+        else:
+            assert case.state == S.REGISTERED
+            assert case.evaluator is None
+            assert case.registration_accepted_at is not None
+
+
+def test_evaluator_accepting_while_the_coordinator_replaces_them_ends_with_the_new_evaluator_asked(
+    transactional_db, make_case, coordinator, evaluator, other_evaluator, slow_audit
+):
+    for _ in range(ROUNDS):
+        case = make_case(S.EVALUATOR_ASSIGNED)
+        results = run_together(
+            lambda case=case: services.case_accept_assignment(case=case, by=evaluator.user),
+            lambda case=case: services.case_reassign_evaluator(
+                case=case, by=coordinator, evaluator=other_evaluator, reason="Byte"
+            ),
+        )
+        # The replacement always goes through; the old evaluator's answer either came first or is refused.
+        assert results[1][0] == "ok", results
+        if results[0][0] == "error":
+            assert isinstance(results[0][1], PermissionDenied), results
+
+        case = reload(case)
+        assert case.state == S.EVALUATOR_ASSIGNED
+        assert case.evaluator == other_evaluator
+        assert case.evaluator_notified_at is None
+        assert CaseEvent.objects.filter(case=case, action="evaluator_reassigned").count() == 1
+        accepted = CaseEvent.objects.filter(case=case, action="assignment_accepted").count()
+        assert accepted == (1 if results[0][0] == "ok" else 0)
+
+
+def test_two_registrations_with_the_same_personnummer_at_once_make_one_case(transactional_db):
+    pnr = parse_personnummer(fictional_pnr(11), today=date.today())
+
+    def register(email):
+        return services.register_trainee(
+            personnummer=pnr,
+            password=PASSWORD,
+            user_fields={"full_name": "Rut Dubbel", "email": email, "phone": ""},
+            case_fields=case_fields(),
+        )
+
+    results = run_together(lambda: register("rut.ett@example.org"), lambda: register("rut.tva@example.org"))
+    oks, errors = split(results)
+    assert len(oks) == 1, results
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError), results
+    assert "personnummer" in errors[0].message_dict
+    assert Evaluation.objects.count() == 1

@@ -128,7 +128,9 @@ def test_evaluator_accepting_and_declining_at_once_takes_exactly_one_answer(
         )
         oks, errors = split(results)
         assert len(oks) == 1, results
-        assert len(errors) == 1 and isinstance(errors[0], CaseStateError), results
+        # After a decline the evaluator has no rights on the case any more; after an accept the decline
+        # meets a case that has moved on.
+        assert len(errors) == 1 and isinstance(errors[0], (CaseStateError, PermissionDenied)), results
 
         case = reload(case)
         answers = list(

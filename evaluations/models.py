@@ -287,6 +287,11 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     def is_ended(self) -> bool:
         return self.state in self.ENDED_STATES
 
+    @property
+    def trainee_texts_open(self) -> bool:
+        """The trainee writes until the material is submitted (a coordinator can reopen it)."""
+        return self.material_submitted_at is None and self.state not in self.ENDED_STATES
+
     # --- conditions -------------------------------------------------------------------------------
     def registration_is_accepted(self) -> bool:
         return self.registration_accepted_at is not None
@@ -407,6 +412,17 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         self.material_submitted_at = timezone.now()
         due = self.material_due
         self.material_submitted_late = bool(due and timezone.localdate(self.material_submitted_at) > due)
+
+    @transition(
+        field=state,
+        source=S.MATERIAL_SUBMITTED,
+        target=S.PRACTICE_DAY_AGREED,
+        permission="evaluations.manage_case",
+        custom={"label": _("Öppna materialet igen")},
+    )
+    def reopen_material(self, reason: str) -> None:
+        self.material_submitted_at = None
+        self.material_submitted_late = False
 
     @transition(
         field=state,
@@ -549,6 +565,7 @@ ACTION_LABELS = {
     "contact_made": _("Kontakt tagen med värderaren"),
     "practice_day_agreed": _("Praktikdag bestämd"),
     "material_submitted": _("Material inskickat"),
+    "material_reopened": _("Materialet öppnat igen"),
     "practice_day_held": _("Praktikdag genomförd"),
     "report_delivered": _("Rapport skickad"),
     "quality_reviewed": _("Kvalitetsgranskning registrerad"),

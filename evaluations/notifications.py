@@ -31,6 +31,8 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
         return [trainee, _office()]
     if kind in {"registration_accepted", "registration_rejected", "evaluator_accepted", "evaluator_changing", "case_withdrawn"}:
         return [trainee] + ([evaluator] if kind == "case_withdrawn" and evaluator else [])
+    if kind == "material_reopened":
+        return [trainee] + ([evaluator] if evaluator else [])
     if kind in {"evaluator_assigned", "material_submitted"}:
         return [evaluator] if evaluator else []
     if kind == "evaluator_replaced":

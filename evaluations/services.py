@@ -238,6 +238,15 @@ def case_submit_material(*, case: Evaluation, by) -> Evaluation:
     return case
 
 
+def case_reopen_material(*, case: Evaluation, by, reason: str) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        before = _step(case, by, "reopen_material", _("Materialet kan bara öppnas igen när det är inskickat."), reason)
+        CaseEvent.record(case, by, "material_reopened", from_state=before, note=reason)
+        notifications.queue("material_reopened", case, reason=reason)
+    return case
+
+
 def case_mark_practice_day_held(*, case: Evaluation, by) -> Evaluation:
     with transaction.atomic():
         case = _locked(case)

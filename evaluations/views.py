@@ -121,9 +121,8 @@ ACTIONS = {
                done=gettext_lazy("Kontakten är registrerad.")),
         Action("agree_practice_day", services.case_agree_practice_day, PracticeDayForm, "primary",
                done=gettext_lazy("Praktikdagen är registrerad och Mitt-i-ST-kansliet har fått besked.")),
-        Action("submit_material", services.case_submit_material, style="primary",
-               confirm=gettext_lazy("Skicka materialet till värderaren? Texterna låses när de är inskickade."),
-               done=gettext_lazy("Materialet är inskickat till värderaren.")),
+        Action("reopen_material", services.case_reopen_material, ReasonForm,
+               done=gettext_lazy("Materialet är öppnat igen och ST-läkaren kan ändra det.")),
         Action("mark_practice_day_held", services.case_mark_practice_day_held, style="primary",
                done=gettext_lazy("Praktikdagen är markerad som genomförd.")),
         Action("deliver_report", services.case_deliver_report, style="primary",
@@ -140,8 +139,8 @@ ACTIONS = {
                done=gettext_lazy("Ärendet är avbrutet.")),
     ]
 }
-# Assigning and replacing the evaluator need the list of candidates: they have a page of their own.
-PAGE_ACTIONS = {"assign_evaluator", "reassign_evaluator"}
+# Steps with a page of their own: assignment needs the candidates, submission the portfolio check.
+PAGE_ACTIONS = {"assign_evaluator", "reassign_evaluator", "submit_material"}
 
 
 @dataclass

@@ -9,4 +9,5 @@ urlpatterns = [
     path("sprak/", account_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("evaluations.urls")),
+    path("", include("portfolio.urls")),
 ]

@@ -38,6 +38,7 @@ KINDS = {
     "assignment_declined": (False, {"evaluator_name": EVALUATOR_NAME, "reason": REASON}),
     "evaluator_replaced": (True, {}),
     "evaluator_changing": (True, {}),
+    "material_reopened": (True, {"reason": REASON}),
     "previous_evaluator_released": (
         True,
         {"email": "per.tidigare@example.org", "name": PREVIOUS_NAME, "language": "sv"},

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     TRAINEE = "trainee", _("ST-läkare")
     EVALUATOR = "evaluator", _("Värderare")
     QUALITY = "quality", _("Kvalitetsgrupp")
+    SUPERVISOR = "supervisor", _("Handledare")
     ADMIN = "admin", _("Administratör")
 
 
@@ -83,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_evaluator(self) -> bool:
         return self.role == Role.EVALUATOR
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR
 
     @property
     def is_quality_reviewer(self) -> bool:

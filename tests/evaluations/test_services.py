@@ -105,6 +105,11 @@ AUDITED = {
         lambda c, by, ev: services.case_submit_material(case=c, by=by),
         "material_submitted", S.MATERIAL_SUBMITTED, "",
     ),
+    "reopen_material": (
+        S.MATERIAL_SUBMITTED, {}, "coordinator",
+        lambda c, by, ev: services.case_reopen_material(case=c, by=by, reason="Fel bilaga"),
+        "material_reopened", S.PRACTICE_DAY_AGREED, "Fel bilaga",
+    ),
     "mark_practice_day_held": (
         S.MATERIAL_SUBMITTED, {"practice_day": date.today()}, "evaluator",
         lambda c, by, ev: services.case_mark_practice_day_held(case=c, by=by),

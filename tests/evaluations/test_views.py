@@ -270,10 +270,22 @@ def test_evaluator_may_also_register_the_practice_day(make_case, evaluator):
                      "Praktikdagen är registrerad och Mitt-i-ST-kansliet har fått besked.")
 
 
-def test_trainee_submits_material(make_case, trainee):
+def test_material_cannot_be_submitted_past_the_portfolio_check(make_case, trainee):
+    # Submission has its own page that checks the portfolio first; the generic step refuses it.
     case = make_case(S.PRACTICE_DAY_AGREED, trainee=trainee)
     response = post_step(trainee, case, "submit_material")
-    assert_step_done(response, case, S.MATERIAL_SUBMITTED, "Materialet är inskickat till värderaren.")
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.state == S.PRACTICE_DAY_AGREED
+
+
+def test_coordinator_reopens_submitted_material_with_a_reason(make_case, coordinator):
+    case = make_case(S.MATERIAL_SUBMITTED)
+    response = post_step(coordinator, case, "reopen_material", {"reopen_material-reason": "Fel bilaga"})
+    assert_step_done(response, case, S.PRACTICE_DAY_AGREED, "Materialet är öppnat igen och ST-läkaren kan ändra det.")
+    case.refresh_from_db()
+    assert case.material_submitted_at is None
+    assert case.events.filter(action="material_reopened", note="Fel bilaga").count() == 1
 
 
 def test_evaluator_marks_practice_day_held_and_delivers_report(make_case, evaluator):
@@ -335,7 +347,7 @@ def test_coordinator_withdraws_with_a_reason(make_case, coordinator, mailoutbox,
         (S.EVALUATOR_ACCEPTED, "trainee", "withdraw", {"withdraw-reason": "Orkar inte"}),
         (S.EVALUATOR_ACCEPTED, "evaluator", "withdraw", {"withdraw-reason": "Orkar inte"}),
         (S.EVALUATOR_ACCEPTED, "evaluator", "put_on_hold", {"put_on_hold-reason": "Paus"}),
-        (S.PRACTICE_DAY_AGREED, "evaluator", "submit_material", {}),
+        (S.MATERIAL_SUBMITTED, "trainee", "reopen_material", {"reopen_material-reason": "Skäl"}),
         (S.PRACTICE_DAY_HELD, "trainee", "deliver_report", {}),
         (S.REPORT_DELIVERED, "coordinator", "record_quality_review", {}),
         (S.REPORT_DELIVERED, "evaluator", "record_quality_review", {}),
@@ -392,8 +404,8 @@ def test_unknown_or_page_only_verb_is_refused(make_case, coordinator, verb):
          "Uppdraget kan inte accepteras i detta skede."),
         (S.CONTACT_MADE, "trainee", "mark_contact_made", {"mark_contact_made-on": "TODAY"},
          "Kontakten kan inte registreras i detta skede."),
-        (S.EVALUATOR_ACCEPTED, "trainee", "submit_material", {},
-         "Materialet kan inte skickas in i detta skede."),
+        (S.EVALUATOR_ACCEPTED, "coordinator", "reopen_material", {"reopen_material-reason": "Skäl"},
+         "Materialet kan bara öppnas igen när det är inskickat."),
         (S.EVALUATOR_ACCEPTED, "coordinator", "issue_certificate", {},
          "Intyg kan utfärdas först efter kvalitetsgranskningen."),
         (S.EVALUATOR_ACCEPTED, "coordinator", "accept_registration", {}, "Anmälan är redan behandlad."),

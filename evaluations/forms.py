@@ -179,7 +179,7 @@ class PracticeDayForm(forms.Form):
 
 class QualityReviewForm(forms.Form):
     note = forms.CharField(
-        label=_("Kommentar (frivillig)"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Kommentar"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Synpunkter på rapportens kvalitet. Skriv inga uppgifter om patienter."),
     )
 

@@ -57,10 +57,10 @@ def evaluators_with_load() -> QuerySet:
 
 
 def assignment_candidates(case: Evaluation) -> list[Candidate]:
-    """Active evaluators, least loaded first; conflicts sink below the free ones of equal load."""
+    """Active evaluators who can take the case first, least loaded first; blocked and full ones last."""
     evaluators = evaluators_with_load().filter(active=True).exclude(pk=case.evaluator_id)
     candidates = [Candidate(e, e.load, assignment_conflicts(case, e, load=e.load)) for e in evaluators]
-    candidates.sort(key=lambda c: (c.load, c.blocked, c.evaluator.user.full_name))
+    candidates.sort(key=lambda c: (c.blocked, bool(c.warnings), c.load, c.evaluator.user.full_name))
     return candidates
 
 

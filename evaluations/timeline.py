@@ -39,37 +39,51 @@ def _day(value) -> date | None:
     return value
 
 
-def _definitions(case: Evaluation):
-    """(label, hint, the state that completes it, when it was done, its deadline)."""
+def _definitions(case: Evaluation, for_trainee: bool):
+    """(label, hint, the state that completes it, when it was done, its deadline).
+
+    The trainee reads the steps addressed to them; everyone else reads them about the trainee.
+    """
+
+    def hint(to_trainee, about_trainee):
+        return to_trainee if for_trainee else about_trainee
+
     return [
-        (_("Anmälan"), _("Din anmälan tas emot av Mitt-i-ST-kansliet."), S.REGISTERED,
-         case.registered_at, None),
+        (_("Anmälan"), hint(_("Din anmälan tas emot av Mitt-i-ST-kansliet."),
+                             _("Anmälan tas emot och granskas av Mitt-i-ST-kansliet.")),
+         S.REGISTERED, case.registered_at, None),
         (_("Värderare utses"), _("Kansliet tillfrågar en extern värderare från en annan region."),
          S.EVALUATOR_ACCEPTED, case.evaluator_notified_at, None),
-        (_("Kontakta värderaren"), _("Ta kontakt med värderaren via e-post inom två veckor."),
+        (_("Kontakta värderaren"), hint(_("Ta kontakt med värderaren via e-post inom två veckor."),
+                                        _("ST-läkaren kontaktar värderaren via e-post inom två veckor.")),
          S.CONTACT_MADE, case.contact_made_on, case.contact_due),
-        (_("Bestäm praktikdag"), _("Kom överens med värderaren om datum för praktikdagen."),
+        (_("Bestäm praktikdag"), hint(_("Kom överens med värderaren om datum för praktikdagen."),
+                                      _("ST-läkaren och värderaren kommer överens om datum.")),
          S.PRACTICE_DAY_AGREED, None, None),
         (_("Skicka in material"), _("Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, "
                                     "senast fyra veckor före praktikdagen."),
          S.MATERIAL_SUBMITTED, case.material_submitted_at, case.material_due),
-        (_("Praktikdag"), _("Värderaren besöker dig på din vårdcentral under en dag."),
+        (_("Praktikdag"), hint(_("Värderaren besöker dig på din vårdcentral under en dag."),
+                               _("Värderaren besöker ST-läkaren på vårdcentralen under en dag.")),
          S.PRACTICE_DAY_HELD, case.practice_day_held_on, case.practice_day),
         (_("Rapport"), _("Värderaren skickar en skriftlig rapport inom tre veckor."),
          S.REPORT_DELIVERED, case.report_delivered_at, case.report_due),
         (_("Kvalitetsgranskning"), _("En liten grupp inom SFAM läser rapporten för kvalitetsuppföljning."),
          S.QUALITY_REVIEWED, case.quality_reviewed_at, None),
-        (_("Intyg"), _("Du får ett intyg om att du har genomfört Mitt-i-ST."),
+        (_("Intyg"), hint(_("Du får ett intyg om att du har genomfört Mitt-i-ST."),
+                          _("ST-läkaren får ett intyg om genomförd Mitt-i-ST.")),
          S.CERTIFIED, case.certified_at, None),
-        (_("Utvärdering"), _("Berätta hur din Mitt-i-ST fungerade."), S.CLOSED, case.closed_at, None),
+        (_("Utvärdering"), hint(_("Berätta hur din Mitt-i-ST fungerade."),
+                                _("ST-läkaren berättar hur Mitt-i-ST fungerade.")),
+         S.CLOSED, case.closed_at, None),
     ]
 
 
-def case_steps(case: Evaluation) -> list[Step]:
+def case_steps(case: Evaluation, *, for_trainee: bool = False) -> list[Step]:
     state = case.state_before_hold if case.state == S.ON_HOLD else case.state
     reached = Evaluation.PROCESS.index(state) if state in Evaluation.PROCESS else -1
     steps, current_found = [], False
-    for label, hint, completes, done_at, due in _definitions(case):
+    for label, hint, completes, done_at, due in _definitions(case, for_trainee):
         done = Evaluation.PROCESS.index(completes) <= reached
         if completes == S.REGISTERED:
             done = case.registration_accepted_at is not None or reached > 0

@@ -172,7 +172,7 @@ def case_detail(request, case_id, bound_actions=None, status=200):
     case = visible_case(request, case_id)
     context = {
         "case": case,
-        "steps": case_steps(case),
+        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk),
         "actions": available_actions(case, request.user, bound_actions),
         "page_actions": page_actions(case, request.user),
         "events": case.events.select_related("actor"),
@@ -347,7 +347,7 @@ def trainee_home(request):
     current = next((c for c in cases if not c.is_ended), cases[0] if cases else None)
     context = {
         "case": current,
-        "steps": case_steps(current) if current else [],
+        "steps": case_steps(current, for_trainee=True) if current else [],
         "actions": available_actions(current, request.user) if current else [],
         "earlier": [c for c in cases if c is not current],
     }

@@ -170,11 +170,13 @@ def page_actions(case: Evaluation, user) -> list[str]:
 @login_required
 def case_detail(request, case_id, bound_actions=None, status=200):
     case = visible_case(request, case_id)
+    steps_with_pages = page_actions(case, request.user)
     context = {
         "case": case,
         "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk),
         "actions": available_actions(case, request.user, bound_actions),
-        "page_actions": page_actions(case, request.user),
+        "page_actions": steps_with_pages,
+        "can_submit": "submit_material" in steps_with_pages,
         "events": case.events.select_related("actor"),
         "show_personnummer": request.user.has_perm("evaluations.see_personnummer", case),
         # Notes hold internal reasons (overrides, declines): the office reads them, not every party.
@@ -349,6 +351,7 @@ def trainee_home(request):
         "case": current,
         "steps": case_steps(current, for_trainee=True) if current else [],
         "actions": available_actions(current, request.user) if current else [],
+        "can_submit": bool(current) and "submit_material" in page_actions(current, request.user),
         "earlier": [c for c in cases if c is not current],
     }
     return render(request, "evaluations/trainee_home.html", context)

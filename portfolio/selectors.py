@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from evaluations.models import Evaluation
 
@@ -105,7 +106,8 @@ def portfolio_status(case: Evaluation) -> PortfolioStatus:
     for status in statuses:
         if status.definition.written_by == "trainee" and status.missing:
             missing.append(Missing(
-                _("%(code)s %(title)s: %(n)s frågor obesvarade")
+                ngettext("%(code)s %(title)s: %(n)s fråga obesvarad", "%(code)s %(title)s: %(n)s frågor obesvarade",
+                         len(status.missing))
                 % {"code": status.definition.code, "title": status.definition.title, "n": len(status.missing)},
                 url("section", status.definition.code),
             ))

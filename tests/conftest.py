@@ -10,6 +10,8 @@ from mittist.accounts.models import Role, User
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# One set of Playwright fixtures for every folder: two session browsers in one thread cannot start.
+pytest_plugins = ["tests.browser.fixtures"]
 PASSWORD = "correct-horse-battery-9"
 S = Evaluation.State
 

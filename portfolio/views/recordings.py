@@ -1,3 +1,420 @@
-from django.urls import path  # noqa: F401
+"""Recorded consultations (2–4 per case) and the video self-evaluation of each.
 
-urlpatterns = []
+The trainee writes while the texts are open; the evaluator reads once the material is submitted;
+the coordinator sees only counts elsewhere, never these pages (403).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from evaluations.forms import DateInput
+from evaluations.models import Evaluation
+from evaluations.views import visible_case
+
+from ..models import Recording, SelfEvaluationTemplate
+from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS
+from ..services import recordings as services
+from ..services.common import PortfolioError
+
+# --- forms ---------------------------------------------------------------------------------------
+
+
+class RecordingForm(forms.Form):
+    recorded_on = forms.DateField(
+        label=gettext_lazy("Inspelningsdatum"), widget=DateInput(),
+        error_messages={"required": gettext_lazy("Ange datum för inspelningen."),
+                        "invalid": gettext_lazy("Ange ett giltigt datum, t.ex. 2025-03-14.")},
+    )
+    age_band = forms.ChoiceField(
+        label=gettext_lazy("Patientens ålder"),
+        choices=[("", gettext_lazy("Välj åldersgrupp"))] + Recording.AgeBand.choices,
+        help_text=gettext_lazy("Bara åldersgrupp. Skriv inget som kan identifiera patienten."),
+        error_messages={"required": gettext_lazy("Välj patientens åldersgrupp."),
+                        "invalid_choice": gettext_lazy("Välj patientens åldersgrupp.")},
+    )
+    visit_type = forms.ChoiceField(
+        label=gettext_lazy("Typ av besök"), choices=Recording.VisitType.choices, widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Välj typ av besök."),
+                        "invalid_choice": gettext_lazy("Välj typ av besök.")},
+    )
+    consent_before = forms.BooleanField(
+        label=gettext_lazy("Patienten tillfrågades före besöket om inspelningen"), required=False,
+    )
+    consent_after = forms.BooleanField(
+        label=gettext_lazy("Patienten godkände efter besöket inspelningen och att den delas med värderaren"),
+        required=False,
+    )
+    journal_note_shared = forms.BooleanField(
+        label=gettext_lazy("Journalanteckningen är filmad och delad via Share Safe"), required=False,
+    )
+    share_safe_reference = forms.CharField(
+        label=gettext_lazy("Referens i Share Safe"), strip=True,
+        error_messages={"required": gettext_lazy("Ange referensen i Share Safe.")},
+        help_text=gettext_lazy("Referensen i Share Safe, inte patientens namn eller personnummer."),
+        widget=forms.TextInput(attrs={"maxlength": services.REFERENCE_MAX_LENGTH, "autocomplete": "off",
+                                      "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, case: Evaluation, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+        latest = services.latest_recording_date(case)
+        if latest:
+            self.fields["recorded_on"].help_text = _(
+                "Senast fyra veckor före praktikdagen, alltså senast %(date)s."
+            ) % {"date": formats.date_format(latest, "DATE_FORMAT")}
+        else:
+            self.fields["recorded_on"].help_text = _("Minst fyra veckor före praktikdagen.")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.validate_recording(self.case, cleaned)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                if field not in self.errors:  # the field's own (parse) error says it already
+                    self.add_error(field, errors)
+        return cleaned
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in services.RECORDING_FIELDS}
+
+
+class SelfEvaluationForm(forms.Form):
+    """Built from the template's questions: text → textarea, rating → radio buttons 1–5.
+
+    A draft needs no answer; marking it complete (`complete=True`) needs every required one. The
+    fields show as required or optional by the question either way.
+    """
+
+    use_required_attribute = False  # the browser must not block saving an incomplete draft
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, template: SelfEvaluationTemplate, complete: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template = template
+        self.complete = complete
+        required_message = _("Besvara frågan.")
+        for question in template.questions:
+            label, help_text = question.get("label", question["key"]), question.get("help", "")
+            required = question.get("required", True)
+            errors = {"required": required_message, "invalid_choice": _("Välj ett av alternativen.")}
+            if question.get("kind") == "rating":
+                field = forms.TypedChoiceField(
+                    label=label, help_text=help_text, required=required, widget=forms.RadioSelect, coerce=str,
+                    choices=[(str(step["value"]), step["label"]) for step in services.question_scale(question)],
+                    error_messages=errors,
+                )
+            else:
+                field = forms.CharField(
+                    label=label, help_text=help_text, required=required, strip=False,
+                    max_length=services.MAX_ANSWER_LENGTH, widget=forms.Textarea(attrs={"rows": 5}),
+                    error_messages=errors,
+                )
+            self.fields[question["key"]] = field
+
+    def full_clean(self):
+        # Required answers are checked only when marking complete, never for a draft.
+        required = {name: field.required for name, field in self.fields.items()}
+        if not self.complete:
+            for name in self.question_keys():
+                self.fields[name].required = False
+        try:
+            super().full_clean()
+        finally:
+            for name, value in required.items():
+                self.fields[name].required = value
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.complete:
+            unanswered = [
+                name for name in self.question_keys()
+                if self.fields[name].required and not str(self.data.get(name) or "").strip()
+            ]
+            for name in unanswered:  # blanks alone are no answer (the text itself is kept as typed)
+                if name not in self.errors:
+                    self.add_error(name, self.fields[name].error_messages["required"])
+            if unanswered:
+                self.add_error(None, _(
+                    "Alla frågor utom de frivilliga behöver ett svar innan egenvärderingen kan markeras som klar. "
+                    "Vill du fortsätta senare, spara ett utkast."
+                ))
+        return cleaned
+
+    def question_keys(self):
+        return [q["key"] for q in self.template.questions]
+
+    def question_fields(self):
+        return [self[q["key"]] for q in self.template.questions]
+
+    def answers(self) -> dict:
+        return {q["key"]: self.cleaned_data.get(q["key"], "") for q in self.template.questions}
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _case(request, case_id) -> Evaluation:
+    """Someone else's case: 404. A case the user may see but whose content they may not read: 403."""
+    case = visible_case(request, case_id)
+    if not request.user.has_perm("portfolio.read_content", case):
+        raise PermissionDenied
+    return case
+
+
+def _recording(case: Evaluation, recording_id) -> Recording:
+    return get_object_or_404(Recording.objects.select_related("self_evaluation__template"), pk=recording_id,
+                             case=case)
+
+
+def _numbered(case: Evaluation) -> list[Recording]:
+    recordings = list(Recording.objects.filter(case=case).select_related("self_evaluation__template"))
+    for number, recording in enumerate(recordings, start=1):
+        recording.number = number
+        evaluation = getattr(recording, "self_evaluation", None)
+        recording.evaluation = evaluation
+        recording.evaluation_status = (
+            "complete" if evaluation and evaluation.completed_at else "draft" if evaluation else "missing"
+        )
+    return recordings
+
+
+def _number_of(case: Evaluation, recording: Recording) -> int:
+    return next((r.number for r in _numbered(case) if r.pk == recording.pk), 0)
+
+
+def _locked_reason(request, case: Evaluation) -> str:
+    """Why the trainee cannot change the recordings now (empty for readers who never could)."""
+    if request.user.pk != case.trainee_id:
+        return ""
+    if case.material_submitted_at:
+        return _("Materialet är inskickat till värderaren. Inspelningarna och egenvärderingarna kan inte längre ändras.")
+    return _("Ärendet är avslutat. Inspelningarna kan inte längre ändras.")
+
+
+def _refuse_write(request, case: Evaluation) -> None:
+    if not request.user.has_perm("portfolio.edit", case):
+        raise PermissionDenied
+
+
+def _context(request, case: Evaluation, **extra) -> dict:
+    can_edit = request.user.has_perm("portfolio.edit", case)
+    return {
+        "case": case,
+        "can_edit": can_edit,
+        "locked_reason": "" if can_edit else _locked_reason(request, case),
+        "min_recordings": MIN_RECORDINGS,
+        "max_recordings": MAX_RECORDINGS,
+        "latest_date": services.latest_recording_date(case),
+        **extra,
+    }
+
+
+# --- recordings ----------------------------------------------------------------------------------
+
+
+@login_required
+def recording_list(request, case_id):
+    case = _case(request, case_id)
+    recordings = _numbered(case)
+    form = None
+    status = 200
+    if request.method == "POST":
+        _refuse_write(request, case)
+        form = RecordingForm(request.POST, case=case)
+        if form.is_valid():
+            try:
+                recording = services.recording_create(case=case, by=request.user, **form.values())
+            except PortfolioError as error:
+                form.add_error(None, str(error))
+                status = 409
+            except ValidationError as error:
+                _add_errors(form, error)
+                status = 400
+            else:
+                messages.success(request, _(
+                    "Inspelning %(n)s är sparad. Fyll i video-egenvärderingen för den."
+                ) % {"n": _number_of(case, recording)})
+                return redirect("portfolio:recordings", case.pk)
+        else:
+            status = 400
+        recordings = _numbered(case)
+    can_edit = request.user.has_perm("portfolio.edit", case)
+    full = len(recordings) >= MAX_RECORDINGS
+    if form is None and can_edit:
+        form = RecordingForm(case=case)
+        if full:  # the fifth is refused anyway; the form says so before anything is typed
+            for field in form.fields.values():
+                field.disabled = True
+    context = _context(request, case, recordings=recordings, form=form, full=full)
+    return render(request, "portfolio/recordings/list.html", context, status=status)
+
+
+@login_required
+def recording_edit(request, case_id, recording_id):
+    case = _case(request, case_id)
+    recording = _recording(case, recording_id)
+    can_edit = request.user.has_perm("portfolio.edit", case)
+    initial = {name: getattr(recording, name) for name in services.RECORDING_FIELDS}
+    form = RecordingForm(case=case, initial=initial) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        _refuse_write(request, case)
+        form = RecordingForm(request.POST, case=case, initial=initial)
+        if form.is_valid():
+            try:
+                services.recording_update(recording=recording, by=request.user, **form.values())
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Inspelningen är sparad."))
+                return redirect("portfolio:recordings", case.pk)
+        status = 400
+    context = _context(request, case, recording=recording, number=_number_of(case, recording), form=form)
+    return render(request, "portfolio/recordings/edit.html", context, status=status)
+
+
+@require_POST
+@login_required
+def recording_delete(request, case_id, recording_id):
+    case = _case(request, case_id)
+    recording = _recording(case, recording_id)
+    _refuse_write(request, case)
+    services.recording_delete(recording=recording, by=request.user)
+    messages.success(request, _("Inspelningen och dess video-egenvärdering är borttagna."))
+    return redirect("portfolio:recordings", case.pk)
+
+
+# --- self-evaluation -----------------------------------------------------------------------------
+
+
+def _rating_label(question: dict, value) -> str:
+    for step in services.question_scale(question):
+        if str(step["value"]) == str(value):
+            return step["label"]
+    return ""
+
+
+def _shown(question: dict, value) -> str:
+    if question.get("kind") == "rating":
+        return _rating_label(question, value)
+    return str(value or "")
+
+
+def _read_only_answers(template, evaluation) -> list[dict]:
+    answers = evaluation.answers if evaluation else {}
+    return [{"question": q, "value": _shown(q, answers.get(q["key"], ""))} for q in template.questions]
+
+
+@login_required
+def self_evaluation(request, case_id, recording_id):
+    case = _case(request, case_id)
+    recording = _recording(case, recording_id)
+    evaluation = services.self_evaluation_for(recording)
+    template = evaluation.template if evaluation else SelfEvaluationTemplate.current()
+    can_edit = request.user.has_perm("portfolio.edit", case)
+    context = _context(request, case, recording=recording, number=_number_of(case, recording),
+                       evaluation=evaluation, template=template, conflicts=[])
+    if template is None:
+        if request.method == "POST":
+            _refuse_write(request, case)
+        messages.error(request, _("Formuläret för video-egenvärdering saknas. Kontakta Mitt-i-ST-kansliet."))
+        return render(request, "portfolio/recordings/self_evaluation.html", context, status=503)
+    if not can_edit:
+        context["answers"] = _read_only_answers(template, evaluation)
+        if request.method != "POST":
+            return render(request, "portfolio/recordings/self_evaluation.html", context)
+        if request.user.pk != case.trainee_id:
+            raise PermissionDenied
+        # The material was submitted while the trainee was typing: refuse, but give the text back.
+        form = SelfEvaluationForm(request.POST, template=template)
+        form.is_valid()
+        context.update(form=form, rows=_rows(form))
+        return render(request, "portfolio/recordings/self_evaluation.html", context, status=403)
+
+    status = 200
+    if request.method == "POST":
+        complete = "complete" in request.POST
+        form = SelfEvaluationForm(request.POST, template=template, complete=complete)
+        if form.is_valid():
+            try:
+                services.self_evaluation_save(
+                    recording=recording, by=request.user, answers=form.answers(),
+                    base_version=form.cleaned_data["base_version"], complete=complete,
+                )
+            except services.SelfEvaluationConflict as conflict:
+                return _conflict(request, context, form, conflict.evaluation)
+            except PortfolioError as error:
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                if complete:
+                    messages.success(request, _("Video-egenvärderingen för inspelning %(n)s är klar.")
+                                     % {"n": context["number"]})
+                    return redirect("portfolio:recordings", case.pk)
+                messages.success(request, _("Utkastet är sparat."))
+                return redirect(reverse("portfolio:self_evaluation", args=[case.pk, recording.pk]))
+        status = 400
+    else:
+        initial = {"base_version": evaluation.version if evaluation else 0}
+        if evaluation:
+            initial.update({key: str(value) for key, value in evaluation.answers.items()})
+        form = SelfEvaluationForm(template=template, initial=initial)
+    context.update(form=form, rows=_rows(form))
+    return render(request, "portfolio/recordings/self_evaluation.html", context, status=status)
+
+
+def _rows(form: SelfEvaluationForm, conflicts: dict | None = None) -> list[dict]:
+    conflicts = conflicts or {}
+    return [{"field": field, "conflict": conflicts.get(field.name)} for field in form.question_fields()]
+
+
+def _conflict(request, context, form, current):
+    """Someone saved in between: show both texts, keep what was typed, and let the next save win."""
+    typed = form.cleaned_data
+    conflicts = {}
+    for question in current.template.questions:
+        key = question["key"]
+        saved_value = current.answers.get(key, "")
+        typed_value = typed.get(key, "")
+        if str(saved_value) != str(typed_value):
+            conflicts[key] = {
+                "question": question,
+                "saved": _shown(question, saved_value),
+                "typed": _shown(question, typed_value),
+            }
+    data = request.POST.copy()
+    data["base_version"] = str(current.version)
+    rebound = SelfEvaluationForm(data, template=current.template)
+    rebound.is_valid()
+    context.update(form=rebound, rows=_rows(rebound, conflicts), conflicts=list(conflicts.values()),
+                   evaluation=current)
+    return render(request, "portfolio/recordings/self_evaluation.html", context, status=409)
+
+
+urlpatterns = [
+    path("arenden/<uuid:case_id>/inspelningar/", recording_list, name="recordings"),
+    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/", recording_edit, name="recording_edit"),
+    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/ta-bort/", recording_delete,
+         name="recording_delete"),
+    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/egenvardering/", self_evaluation,
+         name="self_evaluation"),
+]

@@ -1,3 +1,132 @@
-from django.urls import path  # noqa: F401
+"""Submitting the material (the trainee) and reading it (the evaluator), on screen and as one PDF.
 
-urlpatterns = []
+The coordinator sees completeness and dates on the overview, never the content: the reading view
+and the PDF answer 403 to every role but the case's own trainee and, once submitted, its evaluator.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from evaluations.models import Evaluation
+from evaluations.services import CaseStateError
+from evaluations.views import role_required, visible_case
+
+from ..pdf import build_package, pdf_filename, render_pdf
+from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS, portfolio_status
+from ..services.submission import MaterialIncomplete, material_submit
+
+S = Evaluation.State
+# Before the practice day is agreed the trainee may look at the check, but not submit.
+NOT_YET_STATES = {S.REGISTERED, S.EVALUATOR_ASSIGNED, S.EVALUATOR_ACCEPTED, S.CONTACT_MADE}
+
+
+def _submit_page(request, case: Evaluation, *, missing=None, status=200):
+    today = timezone.localdate()
+    portfolio = portfolio_status(case)
+    due = case.material_due
+    trainee_sections = [s for s in portfolio.sections if s.definition.written_by == "trainee"]
+    evaluations_done = sum(
+        1 for r in portfolio.recordings
+        if getattr(r.recording, "self_evaluation", None) and r.recording.self_evaluation.completed_at
+    )
+    context = {
+        "case": case,
+        "portfolio": portfolio,
+        # After a refused POST: the list the service refused with (the same check, a moment later).
+        "missing": portfolio.missing if missing is None else missing,
+        "submitted": case.material_submitted_at is not None,
+        "can_submit": case.state == S.PRACTICE_DAY_AGREED,
+        "not_yet": case.state in NOT_YET_STATES,
+        "today": today,
+        "due": due,
+        "late": bool(due and today > due),
+        "days_left": (due - today).days if due else None,
+        "days_late": (today - due).days if due and today > due else 0,
+        "trainee_sections": trainee_sections,
+        "trainee_sections_complete": sum(1 for s in trainee_sections if s.complete),
+        "education_plan": portfolio.documents.get("education_plan"),
+        "recording_count": len(portfolio.recordings),
+        "evaluations_done": evaluations_done,
+        "min_recordings": MIN_RECORDINGS,
+        "max_recordings": MAX_RECORDINGS,
+        "confirm_text": _("Skicka materialet till värderaren? Texterna låses när de är inskickade."),
+    }
+    return render(request, "portfolio/submission/submit.html", context, status=status)
+
+
+@role_required("trainee")
+@require_http_methods(["GET", "POST"])
+def submit(request, case_id):
+    case = visible_case(request, case_id)
+    if not request.user.has_perm("evaluations.act_as_trainee", case):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            material_submit(case=case, by=request.user)
+        except MaterialIncomplete as error:
+            messages.error(request, _("Materialet är inte inskickat: något saknas fortfarande. Se listan nedan."))
+            return _submit_page(request, case, missing=error.missing, status=400)
+        except CaseStateError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Materialet är inskickat. Värderaren har fått e-post."))
+        return redirect("portfolio:submit", case.pk)
+    return _submit_page(request, case)
+
+
+def _readable_case(request, case_id):
+    """The case, if this user may read its content; otherwise a response saying why not."""
+    case = visible_case(request, case_id)
+    if request.user.has_perm("portfolio.read_content", case):
+        return case, None
+    if request.user.has_perm("evaluations.act_as_evaluator", case):
+        # Their own case, but the trainee has not submitted (or the office reopened it).
+        response = render(request, "portfolio/submission/not_submitted.html", {"case": case}, status=403)
+        return case, response
+    # The coordinator and the quality group see completeness and dates, never the content.
+    raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET"])
+def reading(request, case_id):
+    case, refused = _readable_case(request, case_id)
+    if refused:
+        return refused
+    context = {
+        "case": case,
+        "package": build_package(case),
+        "preview": case.material_submitted_at is None,
+        "link_base": "",
+    }
+    response = render(request, "portfolio/submission/reading.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def reading_pdf(request, case_id):
+    case, refused = _readable_case(request, case_id)
+    if refused:
+        return refused
+    pdf = render_pdf(build_package(case), today=timezone.localdate())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+urlpatterns = [
+    path("arenden/<uuid:case_id>/skicka-in/", submit, name="submit"),
+    path("arenden/<uuid:case_id>/material/", reading, name="reading"),
+    path("arenden/<uuid:case_id>/material.pdf", reading_pdf, name="reading_pdf"),
+]

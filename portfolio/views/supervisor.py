@@ -1,3 +1,391 @@
-from django.urls import path  # noqa: F401
+"""Section F: the trainee asks for the supervisor's statement; the supervisor writes it through a link.
 
-urlpatterns = []
+Three audiences:
+- the trainee (and the coordinator) on `supervisor`: send, revoke or re-send the link;
+- anyone holding the token on `supervisor_landing`: GET only shows a button (mail scanners prefetch
+  links), POST opens the statement and grants this browser session access to that one link;
+- the supervisor on `supervisor_statement` (+ autosave and submit): with that session grant, or logged
+  in with the supervisor role and the link's e-mail address. The link is re-checked on every request,
+  so a revocation or the expiry takes effect at once.
+"""
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from evaluations.views import visible_case
+from mittist.accounts.models import Role
+
+from ..forms import CONFLICT_MESSAGE, SectionForm
+from ..models import SupervisorLink
+from ..sections import SECTION_BY_CODE
+from ..services import supervisor as services
+from ..services.common import PortfolioError, ensure_sections
+from ..services.sections import SectionConflict
+from ..services.supervisor import StatementIncomplete, statement_section
+
+SESSION_KEY = "supervisor_links"
+TEMPLATES = "portfolio/supervisor/"
+
+
+# --- the trainee's and coordinator's page ----------------------------------------------------------
+
+
+class StatementRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Handledarens e-postadress"),
+        max_length=254,
+        help_text=gettext_lazy("Länken till formuläret skickas hit. Kontrollera adressen: den som får länken "
+                               "kan skriva utlåtandet."),
+    )
+
+
+def _link_state(link: SupervisorLink | None) -> str:
+    if link is None:
+        return ""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at <= timezone.now():
+        return "expired"
+    return "usable"
+
+
+def _answers(section) -> list[tuple]:
+    return [(prompt, section.answer(prompt.key)) for prompt in section.definition.prompts]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervisor(request, case_id):
+    case = visible_case(request, case_id)
+    if not request.user.has_perm("portfolio.manage_supervisor_link", case):
+        raise PermissionDenied
+    link = services.current_link(case)
+    form = StatementRequestForm(initial={"email": link.email if link else case.supervisor_email})
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revoke":
+            link_id = request.POST.get("link", "")
+            target = SupervisorLink.objects.filter(case=case, pk=link_id).first() if _is_uuid(link_id) else None
+            if target is None:
+                messages.error(request, _("Länken finns inte. Ladda om sidan och försök igen."))
+                return redirect("portfolio:supervisor", case.pk)
+            services.supervisor_link_revoke(link=target, by=request.user)
+            messages.success(request, _("Länken är återkallad. Den går inte längre att använda."))
+            return redirect("portfolio:supervisor", case.pk)
+        if action == "request":
+            form = StatementRequestForm(request.POST)
+            if form.is_valid():
+                email = form.cleaned_data["email"]
+                try:
+                    new_link, _token = services.supervisor_link_request(case=case, by=request.user, email=email)
+                except PortfolioError as error:
+                    messages.error(request, str(error))
+                    return redirect("portfolio:supervisor", case.pk)
+                messages.success(request, _("Länken är skickad till %(email)s. Den gäller till och med %(day)s.") % {
+                    "email": email, "day": formats.date_format(timezone.localtime(new_link.expires_at), "j F Y"),
+                })
+                return redirect("portfolio:supervisor", case.pk)
+            status = 400
+        else:
+            return redirect("portfolio:supervisor", case.pk)
+    section = ensure_sections(case)["F"]
+    show_content = request.user.has_perm("portfolio.read_content", case)
+    context = {
+        "case": case,
+        "link": link,
+        "link_state": _link_state(link),
+        "form": form,
+        "section": section,
+        "definition": section.definition,
+        "answered": sum(1 for p in section.definition.prompts if section.answer(p.key).strip()),
+        "total": len(section.definition.prompts),
+        "answers": _answers(section) if show_content and section.is_locked else [],
+        "can_request": not section.is_locked and not case.is_ended,
+    }
+    return render(request, TEMPLATES + "manage.html", context, status=status)
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+# --- the link ------------------------------------------------------------------------------------------
+
+
+def _invalid(request, status: int):
+    # Says nothing about which case the link belonged to.
+    return render(request, TEMPLATES + "invalid_link.html", {"gone": status == 410}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def supervisor_landing(request, token):
+    link = services.link_for_token(token)
+    if link is None:
+        return _invalid(request, 404)
+    if not link.is_usable or link.case.is_ended:
+        return _invalid(request, 410)
+    if request.user.is_authenticated and request.user.pk == link.case.trainee_id:
+        # The statement is the supervisor's: the trainee who opens their own link is told so.
+        return render(request, TEMPLATES + "own_link.html", {"case": link.case}, status=403)
+    if request.method == "POST":
+        try:
+            services.supervisor_link_open(link=link, by=request.user)
+        except PermissionDenied:  # revoked between the check above and the lock
+            return _invalid(request, 410)
+        grants = [g for g in request.session.get(SESSION_KEY, []) if g != str(link.pk)]
+        request.session[SESSION_KEY] = [*grants, str(link.pk)]
+        return redirect("portfolio:supervisor_statement", link.pk)
+    # GET changes nothing (mail scanners open links): only a button that POSTs back here.
+    return render(request, TEMPLATES + "landing.html", {"trainee_name": link.case.trainee.full_name})
+
+
+class NoGrant(Exception):
+    """This browser has not opened the link (or its session ended), and no matching account."""
+
+
+class Gone(Exception):
+    """The link was revoked or has expired (or the case has ended)."""
+
+
+def _statement_link(request, link_id) -> tuple[SupervisorLink, bool]:
+    """The link, if this request may use it; (link, via_account)."""
+    link = SupervisorLink.objects.select_related("case__trainee").filter(pk=link_id).first()
+    if link is None:
+        raise Http404
+    user = request.user
+    granted = str(link.pk) in request.session.get(SESSION_KEY, [])
+    via_account = (
+        not granted and user.is_authenticated and user.role == Role.SUPERVISOR
+        and user.email.lower() == link.email.lower()
+    )
+    if not (granted or via_account) or (user.is_authenticated and user.pk == link.case.trainee_id):
+        raise NoGrant
+    if not link.is_usable or link.case.is_ended:
+        raise Gone
+    return link, via_account
+
+
+def _base_version(request) -> int:
+    """The version the page was built from; a missing or garbled one counts as stale (-1)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except (TypeError, ValueError):
+        return -1
+
+
+def _clock(moment) -> str:
+    return timezone.localtime(moment or timezone.now()).strftime("%H:%M")
+
+
+def _differences(section, answers: dict) -> dict[str, str]:
+    return {key: section.answer(key) for key, value in answers.items() if section.answer(key) != value}
+
+
+def _posted_form(request, section) -> SectionForm:
+    return SectionForm(section.definition, request.POST)
+
+
+def _statement_page(request, link, *, section=None, form=None, conflict=False, version=None, errors_title="",
+                    status=200):
+    case = link.case
+    section = section or statement_section(case)
+    if section.is_locked:
+        context = {"link": link, "case": case, "section": section, "answers": _answers(section)}
+        return render(request, TEMPLATES + "thanks.html", context, status=status)
+    self_evaluation = ensure_sections(case)["D"]
+    context = {
+        "link": link,
+        "case": case,
+        "section": section,
+        "definition": section.definition,
+        "form": form or SectionForm(section.definition, initial=section.data),
+        "version": section.version if version is None else version,
+        "conflict": conflict,
+        "conflict_message": CONFLICT_MESSAGE,
+        "errors_title": errors_title,
+        "autosave_url": reverse("portfolio:supervisor_statement_autosave", args=[link.pk]),
+        "self_evaluation": self_evaluation,
+        "self_evaluation_answers": _answers(self_evaluation),
+        "self_evaluation_empty": not any(self_evaluation.answer(k).strip() for k in self_evaluation.definition.keys),
+        "answered": sum(1 for p in section.definition.prompts if section.answer(p.key).strip()),
+    }
+    return render(request, TEMPLATES + "statement.html", context, status=status)
+
+
+def _refused(request, error: Exception):
+    if isinstance(error, Gone):
+        return _invalid(request, 410)
+    if request.method == "POST":
+        # Whatever they typed comes back to them (escaped) so that nothing is lost.
+        typed = [(prompt, request.POST.get(prompt.key, "")) for prompt in SECTION_BY_CODE["F"].prompts
+                 if request.POST.get(prompt.key, "").strip()]
+        return render(request, TEMPLATES + "no_access.html", {"typed": typed}, status=403)
+    return render(request, TEMPLATES + "no_access.html", {"typed": []}, status=404)
+
+
+def _already_submitted(request, link):
+    messages.error(request, _("Utlåtandet är redan inskickat och kan inte ändras."))
+    return _statement_page(request, link, status=403)
+
+
+def _save(request, link, section):
+    """Save the posted form; returns None when saved, else the response that says why not."""
+    form = _posted_form(request, section)
+    if not form.is_valid():
+        return _statement_page(request, link, form=form, version=_base_version(request), status=400)
+    answers = form.answers()
+    try:
+        services.supervisor_statement_save(link=link, by=request.user, data=answers, base_version=_base_version(request))
+    except SectionConflict as conflict:
+        current = conflict.section
+        differences = _differences(current, answers)
+        if differences:
+            form = SectionForm(section.definition, request.POST, conflicts=differences)
+            form.is_valid()
+            return _statement_page(request, link, section=current, form=form, conflict=True, status=409)
+        # The other window saved exactly this text: nothing to choose between.
+    except PermissionDenied:
+        if statement_section(link.case).is_locked:
+            return _already_submitted(request, link)
+        return _invalid(request, 410)
+    except PortfolioError as error:
+        form.add_error(None, str(error))
+        return _statement_page(request, link, form=form, version=_base_version(request), status=400)
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def supervisor_statement(request, link_id):
+    try:
+        link, via_account = _statement_link(request, link_id)
+    except (NoGrant, Gone) as error:
+        return _refused(request, error)
+    if request.method == "GET":
+        if via_account:
+            try:
+                services.supervisor_link_open(link=link, by=request.user, coalesce=True)
+            except PermissionDenied:
+                return _invalid(request, 410)
+        return _statement_page(request, link)
+    # Without JavaScript: "Spara utkast" posts the whole form here.
+    refused = _save(request, link, statement_section(link.case))
+    if refused is not None:
+        return refused
+    messages.success(request, _("Utkastet är sparat %(time)s.") % {
+        "time": _clock(statement_section(link.case).updated_at)})
+    return redirect("portfolio:supervisor_statement", link.pk)
+
+
+@never_cache
+@require_POST
+def supervisor_statement_submit(request, link_id):
+    """Saves what the form carries, then submits: incomplete → the missing prompts marked, text kept."""
+    try:
+        link, _via_account = _statement_link(request, link_id)
+    except (NoGrant, Gone) as error:
+        return _refused(request, error)
+    section = statement_section(link.case)
+    if section.is_locked:
+        return _already_submitted(request, link)
+    if any(key in request.POST for key in section.definition.keys):
+        refused = _save(request, link, section)
+        if refused is not None:
+            return refused
+    try:
+        services.supervisor_statement_submit(link=link, by=request.user)
+    except StatementIncomplete as incomplete:
+        section = statement_section(link.case)
+        form = SectionForm(section.definition, {**section.data, "version": section.version})
+        form.is_valid()
+        form.add_error(None, ngettext(
+            "%(n)s fråga är obesvarad. Det du har skrivit är sparat.",
+            "%(n)s frågor är obesvarade. Det du har skrivit är sparat.",
+            len(incomplete.missing)) % {"n": len(incomplete.missing)})
+        for prompt in incomplete.missing:
+            form.add_error(prompt.key, _("Svara på frågan innan du skickar in utlåtandet."))
+        return _statement_page(request, link, section=section, form=form, status=400,
+                               errors_title=_("Utlåtandet är inte inskickat"))
+    except PermissionDenied:
+        if statement_section(link.case).is_locked:
+            return _already_submitted(request, link)
+        return _invalid(request, 410)
+    return redirect("portfolio:supervisor_statement", link.pk)
+
+
+@never_cache
+@require_POST
+def supervisor_statement_autosave(request, link_id):
+    """JSON only, as the A–E autosave: 200 {version, saved_at}, 409 {conflict, version, answers, saved_at},
+    400 {errors}, 401 (this browser has no grant), 403 (submitted), 404, 410 (revoked or expired)."""
+    try:
+        link, _via_account = _statement_link(request, link_id)
+    except Http404:
+        return JsonResponse({"error": "not_found"}, status=404)
+    except NoGrant:
+        return JsonResponse({
+            "error": "login_required",
+            "message": _("Formuläret är inte öppet i den här webbläsaren längre. Texten finns kvar här. "
+                         "Öppna länken i e-postmeddelandet igen för att spara den."),
+        }, status=401)
+    except Gone:
+        return JsonResponse({
+            "error": "gone", "message": _("Länken gäller inte längre. Be ST-läkaren om en ny länk."),
+        }, status=410)
+    section = statement_section(link.case)
+    form = _posted_form(request, section)
+    if not form.is_valid():
+        return JsonResponse({
+            "error": "invalid", "errors": {key: [str(e) for e in errors] for key, errors in form.errors.items()},
+        }, status=400)
+    answers = form.answers()
+    try:
+        saved = services.supervisor_statement_save(
+            link=link, by=request.user, data=answers, base_version=_base_version(request)
+        )
+    except SectionConflict as conflict:
+        current = conflict.section
+        if not _differences(current, answers):
+            return JsonResponse({"version": current.version, "saved_at": _clock(current.updated_at)})
+        return JsonResponse({
+            "conflict": True,
+            "version": current.version,
+            "answers": {key: current.answer(key) for key in current.definition.keys},
+            "saved_at": _clock(current.updated_at),
+        }, status=409)
+    except PermissionDenied:
+        return JsonResponse({
+            "error": "forbidden", "message": _("Utlåtandet är inskickat och kan inte ändras längre."),
+        }, status=403)
+    except PortfolioError as error:
+        return JsonResponse({"error": "invalid", "errors": {"__all__": [str(error)]}}, status=400)
+    return JsonResponse({"version": saved.version, "saved_at": _clock(saved.updated_at)})
+
+
+urlpatterns = [
+    path("arenden/<uuid:case_id>/handledare/", supervisor, name="supervisor"),
+    path("handledare/utlatande/<uuid:link_id>/", supervisor_statement, name="supervisor_statement"),
+    path("handledare/utlatande/<uuid:link_id>/autospara/", supervisor_statement_autosave,
+         name="supervisor_statement_autosave"),
+    path("handledare/utlatande/<uuid:link_id>/skicka-in/", supervisor_statement_submit,
+         name="supervisor_statement_submit"),
+    path("handledare/<str:token>/", supervisor_landing, name="supervisor_landing"),
+]

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from evaluations.models import CaseEvent, Evaluation
 from tests.conftest import PASSWORD, fictional_pnr
 
-from .conftest import assert_accessible, log_in, log_out, shot
+from .fixtures import assert_accessible, log_in, log_out, shot
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from evaluations.models import Evaluation
 from mittist.accounts.models import Role
 from tests.conftest import PASSWORD
 
-from .conftest import assert_accessible, log_in, log_out, shot
+from .fixtures import assert_accessible, log_in, log_out, shot
 
 pytestmark = pytest.mark.browser
 S = Evaluation.State

@@ -894,3 +894,22 @@ def test_healthz_answers_ok(client, db):
     response = client.get(reverse("evaluations:healthz"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_case_page_links_each_role_to_its_part_of_the_portfolio(make_case, trainee, evaluator, coordinator):
+    case = make_case(S.PRACTICE_DAY_AGREED, trainee=trainee)
+    submit = reverse("portfolio:submit", args=[case.pk])
+    reading = reverse("portfolio:reading", args=[case.pk])
+    overview = reverse("portfolio:overview", args=[case.pk])
+
+    trainee_page = login(trainee).get(case.get_absolute_url()).content.decode()
+    assert submit in trainee_page and overview in trainee_page
+    evaluator_page = login(evaluator.user).get(case.get_absolute_url()).content.decode()
+    assert reading not in evaluator_page and overview in evaluator_page
+    coordinator_page = login(coordinator).get(case.get_absolute_url()).content.decode()
+    assert overview in coordinator_page and reading not in coordinator_page
+
+    submitted = make_case(S.MATERIAL_SUBMITTED)
+    assert reverse("portfolio:reading", args=[submitted.pk]) in (
+        login(evaluator.user).get(submitted.get_absolute_url()).content.decode()
+    )

@@ -1,5 +1,7 @@
 """Playwright in Debian's Chromium against pytest-django's live server.
 
+A pytest plugin (tests/conftest.py loads it once), so every folder shares one Chromium.
+
 Every test module here sets `pytestmark = pytest.mark.browser`. Fixtures:
 
 - `browser`: one Chromium for the session (skipped loudly when Chromium is missing, failed on CI);
@@ -58,12 +60,6 @@ def browser():
     yield browser
     browser.close()
     playwright.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The page tests create dozens of accounts; the production hasher would spend most of the run there.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class BrowserProblems:

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mittist.forms import add_validation_error
+
 from . import selectors, services
 from .forms import (
     AssignForm,
@@ -74,7 +76,7 @@ def register(request):
                 case_fields=form.case_fields(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             login(request, case.trainee, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -84,13 +86,6 @@ def register(request):
             return redirect("evaluations:trainee_home")
     return render(request, "evaluations/register.html", {"form": form})
 
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- the case page and its steps ------------------------------------------------------------------
@@ -204,7 +199,7 @@ def case_action(request, case_id, verb):
         if form is None:
             messages.error(request, " ".join(error.messages))
         else:
-            _add_errors(form, error)
+            add_validation_error(form, error)
             return case_detail(request, case_id, bound_actions={verb: form}, status=400)
     else:
         messages.success(request, str(action.done))
@@ -239,7 +234,7 @@ def assign_evaluator(request, case_id):
             messages.error(request, str(error))
             return redirect(case)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(
                 request, _("%(name)s är tillfrågad och har fått e-post.") % {"name": data["evaluator"].name}

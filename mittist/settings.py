@@ -191,6 +191,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["mittist.formats"]
 
 # --- Static files and uploads -------------------------------------------------------------------
 STATIC_URL = "/static/"

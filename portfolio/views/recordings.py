@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
 from evaluations.views import visible_case
+from mittist.forms import add_validation_error
 
 from ..models import Recording, SelfEvaluationTemplate
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS
@@ -160,13 +161,6 @@ class SelfEvaluationForm(forms.Form):
         return {q["key"]: self.cleaned_data.get(q["key"], "") for q in self.template.questions}
 
 
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -246,7 +240,7 @@ def recording_list(request, case_id):
                 form.add_error(None, str(error))
                 status = 409
             except ValidationError as error:
-                _add_errors(form, error)
+                add_validation_error(form, error)
                 status = 400
             else:
                 messages.success(request, _(
@@ -282,7 +276,7 @@ def recording_edit(request, case_id, recording_id):
             try:
                 services.recording_update(recording=recording, by=request.user, **form.values())
             except ValidationError as error:
-                _add_errors(form, error)
+                add_validation_error(form, error)
             else:
                 messages.success(request, _("Inspelningen är sparad."))
                 return redirect("portfolio:recordings", case.pk)
@@ -364,7 +358,7 @@ def self_evaluation(request, case_id, recording_id):
             except PortfolioError as error:
                 form.add_error(None, str(error))
             except ValidationError as error:
-                _add_errors(form, error)
+                add_validation_error(form, error)
             else:
                 if complete:
                     messages.success(request, _("Video-egenvärderingen för inspelning %(n)s är klar.")

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, register_converter, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,26 +25,10 @@ from ..models import Document, Section
 from ..sections import TRAINEE_SECTIONS
 from ..services.common import PortfolioError, ensure_sections
 from ..services.sections import SectionConflict, section_save
+from .autosave import autosave_reply, base_version, differences, form_errors_reply
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TRAINEE_CODES = [s.code for s in TRAINEE_SECTIONS]
-
-
-def _clock(moment) -> str:
-    return timezone.localtime(moment or timezone.now(), STOCKHOLM).strftime("%H:%M")
-
-
-def _base_version(post) -> int:
-    """The version the page was built from; a missing or garbled one counts as stale (-1)."""
-    try:
-        return int(post.get("version", ""))
-    except (TypeError, ValueError):
-        return -1
-
-
-def _differences(section: Section, answers: dict) -> dict[str, str]:
-    """The saved text of every prompt where what the user sent differs from it."""
-    return {key: section.answer(key) for key, value in answers.items() if section.answer(key) != value}
 
 
 def _trainee_section(case, code: str) -> Section:
@@ -169,25 +152,25 @@ def section_page(request, case_id, code):
 def _save_section_form(request, case, section):
     """The plain (no-JavaScript) save: saved → back to the page; stale → 409 with both texts."""
     form = SectionForm(section.definition, request.POST)
-    base_version = _base_version(request.POST)
+    posted_version = base_version(request.POST)
     if not form.is_valid():
-        return _render_section(request, case, section, form, version=base_version, status=400)
+        return _render_section(request, case, section, form, version=posted_version, status=400)
     answers = form.answers()
     try:
         section_save(
-            section=section, by=request.user, data=answers, base_version=base_version, can_edit=_can_edit(request.user)
+            section=section, by=request.user, data=answers, base_version=posted_version, can_edit=_can_edit(request.user)
         )
     except SectionConflict as conflict:
         current = conflict.section
-        differences = _differences(current, answers)
-        if differences:
-            form = SectionForm(section.definition, request.POST, conflicts=differences)
+        changed = differences(current, answers)
+        if changed:
+            form = SectionForm(section.definition, request.POST, conflicts=changed)
             form.is_valid()
             return _render_section(request, case, current, form, version=current.version, status=409, conflict=True)
         # The other window saved exactly this text: nothing to choose between.
     except PortfolioError as error:
         form.add_error(None, str(error))
-        return _render_section(request, case, section, form, version=base_version, status=400)
+        return _render_section(request, case, section, form, version=posted_version, status=400)
     messages.success(request, _("%(title)s är sparat.") % {"title": f"{section.code} {section.definition.title}"})
     return redirect("portfolio:section", case.pk, section.code)
 
@@ -216,30 +199,16 @@ def section_autosave(request, case_id, code):
         return _forbidden()
     form = SectionForm(section.definition, request.POST)
     if not form.is_valid():
-        return JsonResponse({
-            "errors": {key: [str(e) for e in errors] for key, errors in form.errors.items()},
-        }, status=400)
+        return form_errors_reply(form)
     answers = form.answers()
-    try:
-        saved = section_save(
-            section=section, by=request.user, data=answers, base_version=_base_version(request.POST),
+    return autosave_reply(
+        lambda: section_save(
+            section=section, by=request.user, data=answers, base_version=base_version(request.POST),
             can_edit=_can_edit(request.user),
-        )
-    except SectionConflict as conflict:
-        current = conflict.section
-        if not _differences(current, answers):
-            return JsonResponse({"version": current.version, "saved_at": _clock(current.updated_at)})
-        return JsonResponse({
-            "conflict": True,
-            "version": current.version,
-            "answers": {key: current.answer(key) for key in current.definition.keys},
-            "saved_at": _clock(current.updated_at),
-        }, status=409)
-    except PermissionDenied:
-        return _forbidden()
-    except PortfolioError as error:
-        return JsonResponse({"errors": {"__all__": [str(error)]}}, status=400)
-    return JsonResponse({"version": saved.version, "saved_at": _clock(saved.updated_at)})
+        ),
+        answers,
+        forbidden=_forbidden,
+    )
 
 
 class SectionCodeConverter:

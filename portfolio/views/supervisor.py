@@ -34,6 +34,7 @@ from ..services import supervisor as services
 from ..services.common import PortfolioError, ensure_sections
 from ..services.sections import SectionConflict
 from ..services.supervisor import StatementIncomplete, statement_section
+from .autosave import autosave_reply, base_version, clock, differences, form_errors_reply
 
 SESSION_KEY = "supervisor_links"
 TEMPLATES = "portfolio/supervisor/"
@@ -183,22 +184,6 @@ def _statement_link(request, link_id) -> tuple[SupervisorLink, bool]:
     return link, via_account
 
 
-def _base_version(request) -> int:
-    """The version the page was built from; a missing or garbled one counts as stale (-1)."""
-    try:
-        return int(request.POST.get("version", ""))
-    except (TypeError, ValueError):
-        return -1
-
-
-def _clock(moment) -> str:
-    return timezone.localtime(moment or timezone.now()).strftime("%H:%M")
-
-
-def _differences(section, answers: dict) -> dict[str, str]:
-    return {key: section.answer(key) for key, value in answers.items() if section.answer(key) != value}
-
-
 def _posted_form(request, section) -> SectionForm:
     return SectionForm(section.definition, request.POST)
 
@@ -250,15 +235,15 @@ def _save(request, link, section):
     """Save the posted form; returns None when saved, else the response that says why not."""
     form = _posted_form(request, section)
     if not form.is_valid():
-        return _statement_page(request, link, form=form, version=_base_version(request), status=400)
+        return _statement_page(request, link, form=form, version=base_version(request.POST), status=400)
     answers = form.answers()
     try:
-        services.supervisor_statement_save(link=link, by=request.user, data=answers, base_version=_base_version(request))
+        services.supervisor_statement_save(link=link, by=request.user, data=answers, base_version=base_version(request.POST))
     except SectionConflict as conflict:
         current = conflict.section
-        differences = _differences(current, answers)
-        if differences:
-            form = SectionForm(section.definition, request.POST, conflicts=differences)
+        changed = differences(current, answers)
+        if changed:
+            form = SectionForm(section.definition, request.POST, conflicts=changed)
             form.is_valid()
             return _statement_page(request, link, section=current, form=form, conflict=True, status=409)
         # The other window saved exactly this text: nothing to choose between.
@@ -268,7 +253,7 @@ def _save(request, link, section):
         return _invalid(request, 410)
     except PortfolioError as error:
         form.add_error(None, str(error))
-        return _statement_page(request, link, form=form, version=_base_version(request), status=400)
+        return _statement_page(request, link, form=form, version=base_version(request.POST), status=400)
     return None
 
 
@@ -291,7 +276,7 @@ def supervisor_statement(request, link_id):
     if refused is not None:
         return refused
     messages.success(request, _("Utkastet är sparat %(time)s.") % {
-        "time": _clock(statement_section(link.case).updated_at)})
+        "time": clock(statement_section(link.case).updated_at)})
     return redirect("portfolio:supervisor_statement", link.pk)
 
 
@@ -353,31 +338,17 @@ def supervisor_statement_autosave(request, link_id):
     section = statement_section(link.case)
     form = _posted_form(request, section)
     if not form.is_valid():
-        return JsonResponse({
-            "error": "invalid", "errors": {key: [str(e) for e in errors] for key, errors in form.errors.items()},
-        }, status=400)
+        return form_errors_reply(form)
     answers = form.answers()
-    try:
-        saved = services.supervisor_statement_save(
-            link=link, by=request.user, data=answers, base_version=_base_version(request)
-        )
-    except SectionConflict as conflict:
-        current = conflict.section
-        if not _differences(current, answers):
-            return JsonResponse({"version": current.version, "saved_at": _clock(current.updated_at)})
-        return JsonResponse({
-            "conflict": True,
-            "version": current.version,
-            "answers": {key: current.answer(key) for key in current.definition.keys},
-            "saved_at": _clock(current.updated_at),
-        }, status=409)
-    except PermissionDenied:
-        return JsonResponse({
-            "error": "forbidden", "message": _("Utlåtandet är inskickat och kan inte ändras längre."),
-        }, status=403)
-    except PortfolioError as error:
-        return JsonResponse({"error": "invalid", "errors": {"__all__": [str(error)]}}, status=400)
-    return JsonResponse({"version": saved.version, "saved_at": _clock(saved.updated_at)})
+    return autosave_reply(
+        lambda: services.supervisor_statement_save(
+            link=link, by=request.user, data=answers, base_version=base_version(request.POST)
+        ),
+        answers,
+        forbidden=lambda: JsonResponse({
+            "error": _("Utlåtandet är inskickat och kan inte ändras längre."),
+        }, status=403),
+    )
 
 
 urlpatterns = [

@@ -24,6 +24,10 @@ run: install
 test: install
 	$(PY) -m pytest
 
+# Times the reminder sweep with 1,000 and 100,000 cases (same number due) and prints the ratio.
+bench: install
+	$(PY) bench/reminder_sweep.py
+
 lint: install
 	$(PY) -m ruff check .
 

@@ -167,16 +167,6 @@ class ContactMadeForm(forms.Form):
         return on
 
 
-class PracticeDayForm(forms.Form):
-    on = forms.DateField(label=_("Överenskommen praktikdag"), widget=DateInput())
-
-    def clean_on(self):
-        on = self.cleaned_data["on"]
-        if on < local_today():
-            raise forms.ValidationError(_("Praktikdagen kan inte ligga i det förflutna."))
-        return on
-
-
 class QualityReviewForm(forms.Form):
     note = forms.CharField(
         label=_("Kommentar"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}),

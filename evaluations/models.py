@@ -403,6 +403,18 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=[S.PRACTICE_DAY_AGREED, S.MATERIAL_SUBMITTED],
+        target=RETURN_VALUE(S.PRACTICE_DAY_AGREED, S.MATERIAL_SUBMITTED),
+        permission="evaluations.reschedule_practice_day",
+        custom={"label": _("Flytta praktikdagen")},
+    )
+    def reschedule_practice_day(self, on: date, reason: str) -> str:
+        self.practice_day = on
+        # A day moved forward past submission may now make the material late; it stays as it was sent.
+        return self.state
+
+    @transition(
+        field=state,
         source=S.PRACTICE_DAY_AGREED,
         target=S.MATERIAL_SUBMITTED,
         permission="evaluations.act_as_trainee",
@@ -564,6 +576,7 @@ ACTION_LABELS = {
     "evaluator_reassigned": _("Värderare bytt"),
     "contact_made": _("Kontakt tagen med värderaren"),
     "practice_day_agreed": _("Praktikdag bestämd"),
+    "practice_day_rescheduled": _("Praktikdagen flyttad"),
     "material_submitted": _("Material inskickat"),
     "material_reopened": _("Materialet öppnat igen"),
     "practice_day_held": _("Praktikdag genomförd"),

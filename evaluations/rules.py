@@ -29,6 +29,10 @@ rules.add_perm("evaluations.manage_case", is_coordinator)
 rules.add_perm("evaluations.act_as_trainee", is_trainee & is_case_trainee)
 rules.add_perm("evaluations.act_as_evaluator", is_evaluator & is_case_evaluator)
 rules.add_perm("evaluations.act_in_case", (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator))
+rules.add_perm(
+    "evaluations.reschedule_practice_day",
+    is_coordinator | (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator),
+)
 rules.add_perm("evaluations.review_quality", is_quality_reviewer & case_is_reviewable)
 rules.add_perm("evaluations.see_personnummer", is_trainee & is_case_trainee)
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)

@@ -16,6 +16,7 @@ from django_fsm import can_proceed
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import Personnummer
 from mittist.crypto import lookup_hash
+from mittist.mailer import queue_task_on_commit
 
 from . import notifications
 from .models import CaseEvent, Evaluation, Evaluator
@@ -54,6 +55,8 @@ def _step(case: Evaluation, by, verb: str, refused: str, *args, **kwargs) -> str
     getattr(case, verb)(*args, **kwargs)
     case.refresh_next_due()
     case.save()
+    # Deadlines hang on the state and its dates: the scheduling app re-plans the case's reminders.
+    queue_task_on_commit("scheduling.reminders.replan_reminders", str(case.pk))
     return before
 
 
@@ -224,6 +227,22 @@ def case_agree_practice_day(*, case: Evaluation, by, on: date) -> Evaluation:
         before = _step(case, by, "agree_practice_day", _("Praktikdagen kan inte registreras i detta skede."), on)
         CaseEvent.record(case, by, "practice_day_agreed", from_state=before, note=on.isoformat())
         notifications.queue("practice_day_agreed", case)
+        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
+    return case
+
+
+def case_reschedule_practice_day(*, case: Evaluation, by, on: date, reason: str) -> Evaluation:
+    with transaction.atomic():
+        case = _locked(case)
+        old = case.practice_day
+        before = _step(
+            case, by, "reschedule_practice_day", _("Praktikdagen kan bara flyttas innan den är genomförd."), on, reason
+        )
+        note = _("Från %(old)s till %(new)s. %(reason)s") % {
+            "old": old.isoformat() if old else "–", "new": on.isoformat(), "reason": reason,
+        }
+        CaseEvent.record(case, by, "practice_day_rescheduled", from_state=before, note=note)
+        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk), reason)
     return case
 
 
@@ -303,6 +322,8 @@ def case_withdraw(*, case: Evaluation, by, reason: str) -> Evaluation:
         before = _step(case, by, "withdraw", _("Ärendet är redan avslutat."), reason)
         CaseEvent.record(case, by, "withdrawn", from_state=before, note=reason)
         notifications.queue("case_withdrawn", case, reason=reason)
+        # A practice day in people's calendars is cancelled there too.
+        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
     return case
 
 

@@ -26,7 +26,6 @@ from .forms import (
     ContactMadeForm,
     DeclineForm,
     EvaluatorForm,
-    PracticeDayForm,
     QualityReviewForm,
     ReasonForm,
     ReassignForm,
@@ -114,8 +113,6 @@ ACTIONS = {
                done=gettext_lazy("Du har tackat nej. Kansliet tillfrågar en annan värderare.")),
         Action("mark_contact_made", services.case_mark_contact_made, ContactMadeForm, "primary",
                done=gettext_lazy("Kontakten är registrerad.")),
-        Action("agree_practice_day", services.case_agree_practice_day, PracticeDayForm, "primary",
-               done=gettext_lazy("Praktikdagen är registrerad och Mitt-i-ST-kansliet har fått besked.")),
         Action("reopen_material", services.case_reopen_material, ReasonForm,
                done=gettext_lazy("Materialet är öppnat igen och ST-läkaren kan ändra det.")),
         Action("mark_practice_day_held", services.case_mark_practice_day_held, style="primary",
@@ -134,8 +131,11 @@ ACTIONS = {
                done=gettext_lazy("Ärendet är avbrutet.")),
     ]
 }
-# Steps with a page of their own: assignment needs the candidates, submission the portfolio check.
-PAGE_ACTIONS = {"assign_evaluator", "reassign_evaluator", "submit_material"}
+# Steps with a page of their own: assignment needs the candidates, submission the portfolio check,
+# the practice day its proposals and calendar (scheduling app).
+PAGE_ACTIONS = {
+    "assign_evaluator", "reassign_evaluator", "submit_material", "agree_practice_day", "reschedule_practice_day",
+}
 
 
 @dataclass
@@ -342,11 +342,13 @@ def evaluator_edit(request, evaluator_id=None):
 def trainee_home(request):
     cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by("-registered_at"))
     current = next((c for c in cases if not c.is_ended), cases[0] if cases else None)
+    steps_with_pages = page_actions(current, request.user) if current else []
     context = {
         "case": current,
         "steps": case_steps(current, for_trainee=True) if current else [],
         "actions": available_actions(current, request.user) if current else [],
-        "can_submit": bool(current) and "submit_material" in page_actions(current, request.user),
+        "page_actions": steps_with_pages,
+        "can_submit": "submit_material" in steps_with_pages,
         "earlier": [c for c in cases if c is not current],
     }
     return render(request, "evaluations/trainee_home.html", context)

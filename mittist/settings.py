@@ -325,3 +325,48 @@ SUPERVISOR_LINK_DAYS = env_int("SUPERVISOR_LINK_DAYS", 30)
 PORTFOLIO_MAX_UPLOAD_MB = env_int("PORTFOLIO_MAX_UPLOAD_MB", 20)
 # The seed's section F asks for comments on "punkt E"; the self-evaluation is section D.
 PORTFOLIO_SELF_EVALUATION_SECTION_LABEL = env_str("PORTFOLIO_SELF_EVALUATION_SECTION_LABEL", "D")
+
+# --- Deadlines and reminders (scheduling) -------------------------------------------------------
+# The practice day should be agreed within four weeks of the first contact (advice, not a rule), and
+# the feedback survey answered within two weeks of the certificate.
+MITTIST_PRACTICE_DAY_AGREE_DAYS = env_int("MITTIST_PRACTICE_DAY_AGREE_DAYS", 28)
+MITTIST_SURVEY_DAYS_AFTER = env_int("MITTIST_SURVEY_DAYS_AFTER", 14)
+# When each reminder goes out, in days from the deadline it is about: negative is before it, 0 is the
+# day itself, positive is after it (the overdue notices). The sweep runs every 15 minutes.
+_remind_before = {
+    name: env_int(f"MITTIST_REMIND_{name.upper()}_DAYS_BEFORE", default)
+    for name, default in [
+        ("contact", 3),
+        ("supervisor_first", 14),
+        ("supervisor_second", 7),
+        ("material", 7),
+        ("report", 7),
+        ("survey", 7),
+    ]
+}
+_remind_after = env_int("MITTIST_REMIND_OVERDUE_DAYS_AFTER", 1)
+for _name, _days in [*_remind_before.items(), ("overdue", _remind_after)]:
+    if _days < 1:
+        raise ImproperlyConfigured(f"MITTIST_REMIND_{_name.upper()}_DAYS_* must be 1 or more, not {_days}")
+MITTIST_REMINDER_DAYS = {
+    "contact_before": -_remind_before["contact"],
+    "contact_on_day": 0,
+    "contact_overdue": _remind_after,
+    "practice_day_not_agreed": _remind_after,
+    "supervisor_statement_first": -_remind_before["supervisor_first"],
+    "supervisor_statement_second": -_remind_before["supervisor_second"],
+    "material_before": -_remind_before["material"],
+    "material_on_day": 0,
+    "material_overdue": _remind_after,
+    "report_before": -_remind_before["report"],
+    "report_on_day": 0,
+    "report_overdue": _remind_after,
+    "survey": -_remind_before["survey"],
+}
+# A reminder whose moment passed while the sweep was down is dropped, not sent late in a burst:
+# one about an upcoming deadline once that deadline has passed, an overdue notice after this many days.
+MITTIST_REMINDER_STALE_DAYS = env_int("MITTIST_REMINDER_STALE_DAYS", 7)
+# A day's reminders go out from this hour (Swedish time) on, not in the night.
+MITTIST_REMINDER_EARLIEST_HOUR = env_int("MITTIST_REMINDER_EARLIEST_HOUR", 7)
+if not 0 <= MITTIST_REMINDER_EARLIEST_HOUR <= 23:
+    raise ImproperlyConfigured("MITTIST_REMINDER_EARLIEST_HOUR must be an hour from 0 to 23")

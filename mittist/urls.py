@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("evaluations.urls")),
     path("", include("portfolio.urls")),
+    path("", include("scheduling.urls")),
 ]

@@ -1,6 +1,41 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils import timezone
+
+
+def register_reminder_sweep(sender=None, using="default", **kwargs):
+    """The reminder sweep as one django-q2 schedule, every 15 minutes (shown in the admin under Django Q).
+
+    Runs after every migrate; keyed by name, so running it again updates the one schedule instead of
+    adding another. The first run is set only when the schedule is created: a later migrate does not
+    move it. Missed runs are not caught up (Q_CLUSTER catch_up=False): the next run sweeps all that is due.
+    """
+    from django_q.models import Schedule
+
+    from .reminders import SWEEP_FUNC, SWEEP_NAME
+
+    Schedule.objects.using(using).update_or_create(
+        name=SWEEP_NAME,
+        defaults={"func": SWEEP_FUNC, "schedule_type": Schedule.MINUTES, "minutes": 15, "repeats": -1},
+        create_defaults={
+            "func": SWEEP_FUNC,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 15,
+            "repeats": -1,
+            "next_run": timezone.now(),
+        },
+    )
 
 
 class SchedulingConfig(AppConfig):
     name = "scheduling"
     verbose_name = "Schemaläggning"
+
+    def ready(self):
+        # The core shows these on the case timeline without importing this app.
+        from evaluations.models import ACTION_LABELS
+
+        from .audit import ACTION_LABELS as SCHEDULING_LABELS
+
+        ACTION_LABELS.update(SCHEDULING_LABELS)
+        post_migrate.connect(register_reminder_sweep, sender=self, dispatch_uid="scheduling.register_reminder_sweep")

@@ -48,7 +48,6 @@ KINDS = {
     "report_delivered": (True, {}),
     "certificate_issued": (True, {}),
     "case_withdrawn": (True, {"reason": REASON}),
-    "contact_overdue_office": (True, {}),
 }
 # The previous evaluator can no longer open the case, so that mail links to the site instead.
 LINKS_TO_SITE = {"previous_evaluator_released"}

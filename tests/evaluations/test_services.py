@@ -105,6 +105,14 @@ AUDITED = {
         lambda c, by, ev: services.case_submit_material(case=c, by=by),
         "material_submitted", S.MATERIAL_SUBMITTED, "",
     ),
+    "reschedule_practice_day": (
+        S.PRACTICE_DAY_AGREED, {}, "evaluator",
+        lambda c, by, ev: services.case_reschedule_practice_day(
+            case=c, by=by, on=date.today() + timedelta(days=60), reason="Sjuk"
+        ),
+        "practice_day_rescheduled", S.PRACTICE_DAY_AGREED,
+        f"Från {date.today() + timedelta(days=40)} till {date.today() + timedelta(days=60)}. Sjuk",
+    ),
     "reopen_material": (
         S.MATERIAL_SUBMITTED, {}, "coordinator",
         lambda c, by, ev: services.case_reopen_material(case=c, by=by, reason="Fel bilaga"),
@@ -235,8 +243,12 @@ def test_agreed_practice_day_mails_trainee_evaluator_and_office(make_case, evalu
     case = make_case(S.CONTACT_MADE)
     with django_capture_on_commit_callbacks(execute=True):
         services.case_agree_practice_day(case=case, by=case.trainee, on=date(2031, 5, 12))
-    assert recipients(mailoutbox) == sorted([case.trainee.email, evaluator.email, OFFICE])
+    agreed = [m for m in mailoutbox if not m.attachments]
+    assert recipients(agreed) == sorted([case.trainee.email, evaluator.email, OFFICE])
     assert "12 maj 2031" in mail_to(mailoutbox, OFFICE).body
+    # Trainee and evaluator also get the calendar invite (scheduling's practice_day_changed task).
+    invites = [m for m in mailoutbox if m.attachments]
+    assert recipients(invites) == sorted([case.trainee.email, evaluator.email])
 
 
 def test_rejected_registration_mails_the_trainee_the_reason(make_case, coordinator, mailoutbox,

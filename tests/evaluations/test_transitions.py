@@ -70,6 +70,9 @@ SERVICES = {
     ),
     "submit_material": lambda case, by, ev: services.case_submit_material(case=case, by=by),
     "reopen_material": lambda case, by, ev: services.case_reopen_material(case=case, by=by, reason="Skäl"),
+    "reschedule_practice_day": lambda case, by, ev: services.case_reschedule_practice_day(
+        case=case, by=by, on=date.today() + timedelta(days=60), reason="Värderaren är sjuk"
+    ),
     "mark_practice_day_held": lambda case, by, ev: services.case_mark_practice_day_held(case=case, by=by),
     "deliver_report": lambda case, by, ev: services.case_deliver_report(case=case, by=by),
     "record_quality_review": lambda case, by, ev: services.case_record_quality_review(
@@ -94,6 +97,7 @@ SOURCES = {
     "agree_practice_day": (S.CONTACT_MADE, {}),
     "submit_material": (S.PRACTICE_DAY_AGREED, {}),
     "reopen_material": (S.MATERIAL_SUBMITTED, {}),
+    "reschedule_practice_day": (S.PRACTICE_DAY_AGREED, {}),
     "mark_practice_day_held": (S.MATERIAL_SUBMITTED, {"practice_day": date.today()}),
     "deliver_report": (S.PRACTICE_DAY_HELD, {}),
     "record_quality_review": (S.REPORT_DELIVERED, {}),
@@ -316,6 +320,7 @@ MODEL_CALLS = {
     "agree_practice_day": lambda case, ev: case.agree_practice_day(date.today() + timedelta(days=45)),
     "submit_material": lambda case, ev: case.submit_material(),
     "reopen_material": lambda case, ev: case.reopen_material("Skäl"),
+    "reschedule_practice_day": lambda case, ev: case.reschedule_practice_day(date.today(), "Skäl"),
     "mark_practice_day_held": lambda case, ev: case.mark_practice_day_held(),
     "deliver_report": lambda case, ev: case.deliver_report(),
     "record_quality_review": lambda case, ev: case.record_quality_review(),
@@ -346,6 +351,8 @@ WRONG_STATES = [
     ("submit_material", S.CONTACT_MADE, {}),
     ("submit_material", S.MATERIAL_SUBMITTED, {}),
     ("reopen_material", S.PRACTICE_DAY_AGREED, {}),
+    ("reschedule_practice_day", S.CONTACT_MADE, {}),
+    ("reschedule_practice_day", S.PRACTICE_DAY_HELD, {}),
     ("mark_practice_day_held", S.PRACTICE_DAY_AGREED, {"practice_day": date.today()}),
     ("mark_practice_day_held", S.MATERIAL_SUBMITTED, {"practice_day": date.today() + timedelta(days=1)}),
     ("deliver_report", S.MATERIAL_SUBMITTED, {}),
@@ -431,6 +438,7 @@ WRONG_ROLES = [
     ("submit_material", "other_trainee"),
     ("submit_material", "evaluator"),
     ("reopen_material", "trainee"),
+    ("reschedule_practice_day", "other_trainee"),
     ("mark_practice_day_held", "trainee"),
     ("mark_practice_day_held", "other_evaluator"),
     ("deliver_report", "trainee"),

@@ -15,6 +15,8 @@ from django.utils import timezone
 from evaluations import services
 from evaluations.models import CaseEvent, Evaluation, Evaluator
 from mittist.accounts.models import Role, User
+from scheduling.models import PracticeDayProposal
+from scheduling.services import warnings_for
 
 S = Evaluation.State
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -249,25 +251,57 @@ def test_trainee_marks_contact_made(make_case, trainee):
     assert refreshed(case).contact_made_on == today
 
 
-def test_trainee_agrees_practice_day(make_case, trainee, mailoutbox, django_capture_on_commit_callbacks):
+def working_day_from(day):
+    """The first day from `day` on that is neither a weekend nor a Swedish public holiday."""
+    while warnings_for(day):
+        day += timedelta(days=1)
+    return day
+
+
+def propose_days(user, case, *days):
+    data = {f"propose-day_{n}": day.isoformat() for n, day in enumerate(days, start=1)}
+    return login(user).post(reverse("scheduling:practice_day_propose", args=[case.pk]), data)
+
+
+def confirm_day(user, case, day):
+    proposal = PracticeDayProposal.objects.get(case=case, day=day)
+    return login(user).post(reverse("scheduling:practice_day_confirm", args=[case.pk, proposal.pk]))
+
+
+def test_trainee_agrees_practice_day(make_case, trainee, evaluator, mailoutbox, django_capture_on_commit_callbacks):
+    # The generic step is gone: the trainee proposes on the practice day page and the evaluator confirms.
     case = make_case(S.CONTACT_MADE, trainee=trainee)
-    day = timezone.localdate() + timedelta(days=45)
+    day = working_day_from(timezone.localdate() + timedelta(days=45))
+    assert propose_days(trainee, case, day).status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_step(trainee, case, "agree_practice_day", {"agree_practice_day-on": day.isoformat()})
-    assert_step_done(response, case, S.PRACTICE_DAY_AGREED,
-                     "Praktikdagen är registrerad och Mitt-i-ST-kansliet har fått besked.")
+        response = confirm_day(evaluator.user, case, day)
+    assert response.status_code == 302
+    assert "Mitt-i-ST-kansliet har fått besked" in messages_of(response)[0]
     case = refreshed(case)
+    assert case.state == S.PRACTICE_DAY_AGREED
     assert case.practice_day == day
     assert case.next_due_on == day - timedelta(days=28)
-    assert len(mailoutbox) == 3  # trainee, office and evaluator
+    # "Agreed" to trainee, office and evaluator, and the calendar invite to trainee and evaluator.
+    assert len(mailoutbox) == 5
+    assert sum(1 for m in mailoutbox if m.attachments) == 2
 
 
-def test_evaluator_may_also_register_the_practice_day(make_case, evaluator):
-    case = make_case(S.CONTACT_MADE)
+def test_evaluator_may_also_register_the_practice_day(make_case, trainee, evaluator):
+    # The evaluator proposes, the trainee confirms: either side may be the one to suggest the day.
+    case = make_case(S.CONTACT_MADE, trainee=trainee)
+    day = working_day_from(timezone.localdate() + timedelta(days=45))
+    assert propose_days(evaluator.user, case, day).status_code == 302
+    response = confirm_day(trainee, case, day)
+    assert response.status_code == 302
+    assert refreshed(case).state == S.PRACTICE_DAY_AGREED
+
+
+def test_the_generic_step_cannot_register_the_practice_day(make_case, trainee):
+    case = make_case(S.CONTACT_MADE, trainee=trainee)
     day = timezone.localdate() + timedelta(days=45)
-    response = post_step(evaluator.user, case, "agree_practice_day", {"agree_practice_day-on": day.isoformat()})
-    assert_step_done(response, case, S.PRACTICE_DAY_AGREED,
-                     "Praktikdagen är registrerad och Mitt-i-ST-kansliet har fått besked.")
+    response = post_step(trainee, case, "agree_practice_day", {"agree_practice_day-on": day.isoformat()})
+    assert response.status_code == 403
+    assert refreshed(case).state == S.CONTACT_MADE
 
 
 def test_material_cannot_be_submitted_past_the_portfolio_check(make_case, trainee):
@@ -476,10 +510,10 @@ def test_contact_date_is_compared_with_the_local_day_of_notification(make_case, 
 
 def test_past_practice_day_is_400(make_case, trainee):
     case = make_case(S.CONTACT_MADE, trainee=trainee)
-    typed = (timezone.localdate() - timedelta(days=1)).isoformat()
-    response = post_step(trainee, case, "agree_practice_day", {"agree_practice_day-on": typed})
+    response = propose_days(trainee, case, timezone.localdate() - timedelta(days=1))
     assert response.status_code == 400
-    assert "Praktikdagen kan inte ligga i det förflutna." in response.content.decode()
+    assert "har redan varit." in response.content.decode()
+    assert not PracticeDayProposal.objects.filter(case=case).exists()
     assert refreshed(case).state == S.CONTACT_MADE
 
 

@@ -1,0 +1,47 @@
+"""Scheduling in the admin: the reminders, read-only.
+
+Reminders are written only by the planner and the sweep (scheduling.reminders); the admin shows
+what is pending, sent and cancelled. The sweep itself is the django-q2 schedule
+"mittist-reminder-sweep", listed under Django Q → Scheduled tasks.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Reminder
+
+
+class ReminderStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("pending", _("Väntar")), ("sent", _("Skickad")), ("cancelled", _("Inställd"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(sent_at__isnull=True, cancelled_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "cancelled":
+            return queryset.filter(cancelled_at__isnull=False)
+        return queryset
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["case", "kind", "due_on", "send_on", "sent_at", "cancelled_at"]
+    list_filter = [ReminderStatusFilter, "kind", "send_on"]
+    search_fields = ["case__trainee__full_name", "case__trainee__email", "kind"]
+    list_select_related = ["case__trainee"]
+    date_hierarchy = "send_on"
+    ordering = ["-send_on", "-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

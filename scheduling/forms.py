@@ -1,0 +1,127 @@
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from evaluations.forms import DateInput
+from evaluations.models import Evaluation
+
+from .models import PracticeDayProposal
+from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, long_day, refusal, warnings_for
+
+
+class _DayRulesMixin:
+    """Refusals as field errors; warnings (weekend, public holiday) kept per field until confirmed."""
+
+    case: Evaluation
+    day_fields: tuple[str, ...]
+
+    def _setup_days(self):
+        earliest = earliest_day(self.case)
+        self.earliest = earliest
+        for name in self.day_fields:
+            self.fields[name].widget.attrs["min"] = earliest.isoformat()
+        self.warnings: dict[str, list[str]] = {}
+
+    def _check_day(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day is None:
+            return None
+        reason = refusal(self.case, day)
+        if reason:
+            raise forms.ValidationError(reason, code="refused_day")
+        found = warnings_for(day)
+        if found:
+            self.warnings[name] = found
+        return day
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Valid, but with warnings nobody has accepted yet: show them, and ask again."""
+        return bool(self.warnings) and not self.cleaned_data.get("accept_warnings")
+
+
+class ProposeForm(_DayRulesMixin, forms.Form):
+    day_1 = forms.DateField(label=_("Datum"), widget=DateInput())
+    day_2 = forms.DateField(label=_("Ytterligare datum"), widget=DateInput(), required=False)
+    day_3 = forms.DateField(label=_("Ytterligare datum"), widget=DateInput(), required=False)
+    note = forms.CharField(
+        label=_("Kommentar"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Till exempel tider som passar bäst, eller något om resan."),
+    )
+    accept_warnings = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    day_fields = tuple(f"day_{n}" for n in range(1, MAX_DAYS_PER_PROPOSAL + 1))
+
+    def __init__(self, *args, case: Evaluation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self._setup_days()
+        if case.material_submitted_at is None:
+            self.fields["day_1"].help_text = _(
+                "Tidigast %(day)s, eftersom värderaren ska ha materialet fyra veckor före."
+            ) % {"day": long_day(self.earliest)}
+
+    def clean_day_1(self):
+        return self._check_day("day_1")
+
+    def clean_day_2(self):
+        return self._check_day("day_2")
+
+    def clean_day_3(self):
+        return self._check_day("day_3")
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = set()
+        for name in self.day_fields:
+            day = cleaned.get(name)
+            if day is None:
+                continue
+            if day in seen:
+                self.add_error(name, _("Samma datum står redan ovan."))
+                continue
+            seen.add(day)
+            if self.case.practice_day_proposals.filter(status=PracticeDayProposal.Status.OPEN, day=day).exists():
+                self.add_error(name, _("%(day)s är redan föreslaget.") % {"day": long_day(day)})
+        for name in list(self.warnings):
+            if name in self.errors:
+                del self.warnings[name]
+        return cleaned
+
+    @property
+    def days(self) -> list[date]:
+        return [self.cleaned_data[n] for n in self.day_fields if self.cleaned_data.get(n)]
+
+
+class DeclineForm(forms.Form):
+    note = forms.CharField(
+        label=_("Kommentar"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Till exempel vilka veckor som passar bättre."),
+    )
+
+
+class RescheduleForm(_DayRulesMixin, forms.Form):
+    day = forms.DateField(label=_("Ny praktikdag"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Skäl till flytten"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Ange varför praktikdagen flyttas.")},
+        help_text=_("Skälet skickas till ST-läkaren, värderaren och Mitt-i-ST-kansliet."),
+    )
+    accept_warnings = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    day_fields = ("day",)
+
+    def __init__(self, *args, case: Evaluation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self._setup_days()
+        if case.material_submitted_at is None:
+            self.fields["day"].help_text = _(
+                "Tidigast %(day)s, eftersom värderaren ska ha materialet fyra veckor före."
+            ) % {"day": long_day(self.earliest)}
+
+    def clean_day(self):
+        day = self.cleaned_data.get("day")
+        if day is not None and day == self.case.practice_day:
+            raise forms.ValidationError(_("Välj ett annat datum än det nuvarande."))
+        return self._check_day("day")
+

@@ -12,6 +12,7 @@ from evaluations import notifications, services
 from evaluations.models import Evaluation, Evaluator
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
+from mittist.mailer import queue_task_on_commit
 
 User = get_user_model()
 PASSWORD = "mittist-demo"
@@ -49,9 +50,16 @@ class Command(BaseCommand):
         if User.objects.filter(email="koordinator@example.org").exists():
             self.stdout.write("Demo data already loaded.")
         else:
-            # Demo people are fictional: their e-mails would only flood the console.
-            with transaction.atomic(), mock.patch.object(notifications, "queue"):
+            # Demo people are fictional: their e-mails and invites would only flood the console.
+            with (
+                transaction.atomic(),
+                mock.patch.object(notifications, "queue"),
+                mock.patch.object(services, "queue_task_on_commit"),
+            ):
                 self.load()
+            # Reminders are planned by the worker, as after any real change.
+            for case_id in Evaluation.objects.values_list("pk", flat=True):
+                queue_task_on_commit("scheduling.reminders.replan_reminders", str(case_id))
         self.print_logins()
 
     def load(self):

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils.text import slugify
 
 from evaluations.models import Evaluation
+from mittist import pdf as shared_pdf
 
 from .models import Document, Recording, Section
 from .sections import SECTION_BY_CODE, SECTIONS, Prompt, SectionDef
@@ -158,24 +157,9 @@ def build_package(case: Evaluation) -> Package:
 
 
 def pdf_filename(case: Evaluation) -> str:
-    """mitt-i-st-<surname>.pdf, in ASCII so that every mail program and browser keeps it."""
-    parts = case.trainee.full_name.split()
-    surname = slugify(parts[-1]) if parts else ""
-    return f"mitt-i-st-{surname or 'material'}.pdf"
-
-
-def _url_fetcher():
-    from weasyprint.urls import URLFetcher
-
-    # data: only. No file://, no http(s)://: the page needs nothing from outside itself.
-    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+    return shared_pdf.pdf_filename("mitt-i-st", case.trainee.full_name, "material")
 
 
 def render_pdf(package: Package, *, today: date) -> bytes:
-    import weasyprint  # heavy; loaded when a PDF is asked for
-
-    html = render_to_string(
-        "portfolio/pdf/material.html",
-        {"package": package, "case": package.case, "link_base": settings.SITE_URL, "today": today},
-    )
-    return weasyprint.HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=_url_fetcher()).write_pdf()
+    context = {"package": package, "case": package.case, "link_base": settings.SITE_URL, "today": today}
+    return shared_pdf.render_pdf("portfolio/pdf/material.html", context)

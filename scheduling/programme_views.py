@@ -6,23 +6,21 @@ older version is refused with 409, the programme as it is now, and the user's in
 Plain POST-redirect-GET, so the checklist is recomputed after every change, with or without JS.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.models import Evaluation
 from evaluations.services import CaseStateError
 from evaluations.views import visible_case
+from mittist import pdf as shared_pdf
 
 from .models import Programme, ProgrammeItem
 from .programme import (
@@ -303,27 +301,12 @@ def programme_fill(request, case_id):
 
 
 def pdf_filename(case: Evaluation) -> str:
-    """program-praktikdag-<surname>.pdf, in ASCII so that every mail program and browser keeps it."""
-    parts = case.trainee.full_name.split()
-    surname = slugify(parts[-1]) if parts else ""
-    return f"program-praktikdag-{surname or 'mitt-i-st'}.pdf"
-
-
-def _url_fetcher():
-    from weasyprint.urls import URLFetcher
-
-    # data: only. No file://, no http(s)://: the page needs nothing from outside itself.
-    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+    return shared_pdf.pdf_filename("program-praktikdag", case.trainee.full_name, "mitt-i-st")
 
 
 def render_programme_pdf(case: Evaluation, programme: Programme, summary: dict, *, today) -> bytes:
-    """A4, DejaVu Sans, a self-contained page: the renderer fetches nothing (see portfolio/pdf.py)."""
-    import weasyprint  # heavy; loaded when a PDF is asked for
-
-    html = render_to_string(
-        "scheduling/programme/pdf.html", {"case": case, "programme": programme, "today": today, **summary}
-    )
-    return weasyprint.HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=_url_fetcher()).write_pdf()
+    context = {"case": case, "programme": programme, "today": today, **summary}
+    return shared_pdf.render_pdf("scheduling/programme/pdf.html", context)
 
 
 @login_required

@@ -16,8 +16,9 @@ from django.utils import timezone
 from evaluations import services as case_services
 from evaluations.models import Evaluation
 from mittist.accounts.models import Role
+from mittist.pdf import _url_fetcher
 from portfolio.models import Section, SelfEvaluationTemplate
-from portfolio.pdf import _url_fetcher, pdf_filename
+from portfolio.pdf import pdf_filename
 from portfolio.services.submission import material_submit
 
 # Uploaded files go to a folder of each test's own (the autouse _media_in_tmp of tests/portfolio/conftest.py).

@@ -133,8 +133,8 @@ def _page(request, case: Evaluation, *, form=None, conflict=None, status=200):
 
 
 def _refuse_unless_editable(request, case: Evaluation):
-    """403 for the coordinator; a message for the trainee or evaluator when the case has moved on."""
-    if not can_edit_programme(request.user, case):
+    """403 before there is a programme or for the coordinator; a message when the case has moved on."""
+    if not programme_is_available(case) or not can_edit_programme(request.user, case):
         raise PermissionDenied
     if not programme_is_editable(case):
         messages.error(request, _("Programmet kan inte ändras i detta skede av ärendet."))
@@ -190,8 +190,6 @@ def programme(request, case_id):
 def programme_item(request, case_id, item_id):
     """Change one item."""
     case = _case(request, case_id)
-    if not programme_is_available(case):
-        raise PermissionDenied
     refused = _refuse_unless_editable(request, case)
     if refused:
         return refused
@@ -243,8 +241,6 @@ def _item_page(request, case, item, form, *, conflict=None, status=200):
 @require_POST
 def programme_item_remove(request, case_id, item_id):
     case = _case(request, case_id)
-    if not programme_is_available(case):
-        raise PermissionDenied
     refused = _refuse_unless_editable(request, case)
     if refused:
         return refused
@@ -274,8 +270,6 @@ def programme_item_remove(request, case_id, item_id):
 def programme_fill(request, case_id):
     """Fill SFAM's suggested day into an empty programme."""
     case = _case(request, case_id)
-    if not programme_is_available(case):
-        raise PermissionDenied
     refused = _refuse_unless_editable(request, case)
     if refused:
         return refused

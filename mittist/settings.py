@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "csp",
     "mittist.accounts",
     "evaluations",
+    "evaluations.minicex",
     "portfolio",
     "scheduling",
 ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("evaluations.urls")),
     path("", include("portfolio.urls")),
     path("", include("scheduling.urls")),
+    path("mini-cex/", include("evaluations.minicex.urls")),
 ]

@@ -96,6 +96,10 @@ class ProgrammeItem(models.Model):
     several_chronic = models.BooleanField(_("flera kroniska sjukdomar"), default=False)
     return_visit = models.BooleanField(_("återbesök hos ST-läkaren"), default=False)
     note = models.CharField(_("anteckning"), max_length=200, blank=True)
+    # The evaluator's mini-CEX of this sitting-in patient; the form outlives the slot.
+    minicex = models.OneToOneField(
+        "minicex.MiniCex", on_delete=models.SET_NULL, null=True, blank=True, related_name="programme_item"
+    )
 
     class Meta:
         ordering = ["start", "end"]

@@ -1,0 +1,49 @@
+"""E-mails about a mini-CEX form, sent by the worker after the change has committed.
+
+The worker reloads the form, so a link replaced or a form cancelled before the mail goes out is not
+sent: an e-mail never carries a link that no longer works.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+
+from mittist import crypto
+from mittist.mailer import Recipient, send_now
+
+from .models import MiniCex, hash_token
+
+
+def _assessor(form: MiniCex) -> Recipient:
+    language = form.assessor_user.language if form.assessor_user_id else "sv"
+    return Recipient(email=form.assessor_email, name=form.assessor_name, language=language or "sv")
+
+
+def form_url(form: MiniCex) -> str:
+    return settings.SITE_URL + reverse("minicex:detail", args=[form.pk])
+
+
+def link_url(form: MiniCex, token: str) -> str:
+    return settings.SITE_URL + reverse("minicex:assess_link", args=[form.pk, token])
+
+
+def deliver(kind: str, form_id: str, sealed: str | None = None) -> int:
+    form = MiniCex.objects.select_related("trainee", "definition", "assessor_user", "case").get(pk=form_id)
+    context = {"form": form, "trainee_name": form.trainee.full_name, "form_url": form_url(form)}
+    if kind == "assessment_request":
+        token = crypto.decrypt(sealed)
+        if form.link_token_hash != hash_token(token) or not form.link_is_live:
+            return 0  # replaced, extended or cancelled before the worker got here
+        send_now("minicex_assessment_request", _assessor(form), {**context, "link_url": link_url(form, token)})
+        return 1
+    if kind == "assessor_code":
+        if not form.code_hash or form.state != MiniCex.S.AWAITING_ASSESSOR:
+            return 0
+        send_now("minicex_assessor_code", _assessor(form), {**context, "code": crypto.decrypt(sealed)})
+        return 1
+    if kind == "assessment_cancelled":
+        send_now("minicex_assessment_cancelled", _assessor(form), context)
+        return 1
+    if kind in {"assessed", "amended"}:
+        send_now(f"minicex_{kind}", Recipient.of(form.trainee), context)
+        return 1
+    raise ValueError(f"unknown mini-CEX notification {kind!r}")

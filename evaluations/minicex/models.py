@@ -125,9 +125,10 @@ class MiniCexQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser or user.role == "coordinator":
             return self
-        if user.role == "trainee":
-            return self.filter(trainee=user)
-        return self.filter(assessor_user=user).exclude(state=MiniCex.State.DRAFT)
+        # A senior trainee may assess a junior one (seed 004), so both sides apply to every role.
+        return self.filter(
+            models.Q(trainee=user) | (models.Q(assessor_user=user) & ~models.Q(state=MiniCex.State.DRAFT))
+        )
 
     def counted(self):
         """The forms that count towards the yearly minimum: completed ones."""
@@ -262,7 +263,7 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
         self.link_token_hash = None
         self.code_hash = ""
 
-    @transition(field=state, source=[S.ASSESSED, S.COMPLETED], target="=")
+    @transition(field=state, source=[S.ASSESSED, S.COMPLETED], target=None)
     def amend(self) -> None:
         """A coordinator's correction; the changed fields are set by the service."""
 

@@ -264,6 +264,9 @@ def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
+        if form.mode == form.Mode.EMAIL_LINK and form.state == form.S.AWAITING_ASSESSOR:
+            # Sending again would start a new 14 days: that is what the one extension is for.
+            raise MiniCexError(_("Länken är redan skickad. Skicka den igen eller förläng den."))
         before = _transition(form, "send_to_assessor", _("Formuläret kan inte skickas i detta skede."),
                              hash_token(token), timezone.now() + LINK_LIFETIME)
         _save(form)
@@ -521,6 +524,8 @@ def minicex_amend(*, form: MiniCex, by, values: dict, reason: str, requested_by:
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.amend_form", form)
+        if not can_proceed(form.amend):
+            raise MiniCexError(_("Bara inskickade formulär kan ändras av koordinatorn."))
         errors = {}
         if not reason:
             errors["reason"] = _("Ange varför formuläret ändras.")
@@ -560,7 +565,7 @@ def minicex_amend(*, form: MiniCex, by, values: dict, reason: str, requested_by:
             raise MiniCexError(_("Inga ändringar att spara."))
         for field in AMENDABLE_FIELDS:
             setattr(form, field, new[field])
-        _transition(form, "amend", _("Bara inskickade formulär kan ändras av koordinatorn."))
+        form.amend()
         _save(form)
         note = _("Begärt av %(name)s. Skäl: %(reason)s") % {"name": requested_by, "reason": reason}
         _record(form, by, "amended", note=note, changes=changes)

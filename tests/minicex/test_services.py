@@ -1,0 +1,316 @@
+"""The form's lifecycle through the services: who may take each step, and what is stored."""
+
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from evaluations.minicex import services
+from evaluations.minicex.models import NOT_OBSERVED, MiniCex, hash_token
+from mittist.accounts.models import Role
+
+from .conftest import assessment_values, trainee_values
+
+S = MiniCex.State
+
+
+def _sent_token(form) -> str:
+    """The token of the newest request mail for this form (the database has only its hash)."""
+    bodies = [m.body for m in mail.outbox if str(form.pk) in m.body]
+    return re.findall(rf"/mini-cex/{form.pk}/bedom/([A-Za-z0-9_-]+)/", bodies[-1])[-1]
+
+
+# --- transitions -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("verb", ["assess", "complete", "amend"])
+def test_a_draft_cannot_skip_the_assessor(make_form, verb):
+    form, _ = make_form(S.DRAFT)
+    with pytest.raises(TransitionNotAllowed):
+        getattr(form, verb)()
+
+
+def test_a_completed_form_cannot_be_cancelled_or_handed_over(make_form, trainee):
+    form, _ = make_form(S.COMPLETED)
+    with pytest.raises(services.MiniCexError):
+        services.minicex_cancel(form=form, by=trainee)
+    with pytest.raises(services.MiniCexError):
+        services.minicex_hand_over(form=form, by=trainee)
+    assert MiniCex.objects.get(pk=form.pk).state == S.COMPLETED
+
+
+# --- creating and editing ------------------------------------------------------------------------------
+
+
+def test_create_links_an_assessor_with_an_account(trainee, st_definition, assessor_account):
+    form = services.minicex_create(trainee=trainee, by=trainee, definition=st_definition,
+                                   values=trainee_values(assessor_email="Hugo.Handledare@EXAMPLE.org"))
+    assert form.assessor_user == assessor_account
+    assert form.assessor_email == "hugo.handledare@example.org"
+    assert [e.action for e in form.events.all()] == ["created"]
+
+
+def test_nobody_creates_a_form_for_someone_else(trainee, other_trainee, st_definition):
+    with pytest.raises(PermissionDenied):
+        services.minicex_create(trainee=trainee, by=other_trainee, definition=st_definition, values=trainee_values())
+    assert not MiniCex.objects.exists()
+
+
+def test_the_trainee_cannot_be_their_own_assessor(trainee, st_definition):
+    with pytest.raises(ValidationError) as error:
+        services.minicex_create(trainee=trainee, by=trainee, definition=st_definition,
+                                values=trainee_values(assessor_email=trainee.email.upper()))
+    assert "assessor_email" in error.value.message_dict
+    assert not MiniCex.objects.exists()
+
+
+def test_bt_forms_take_bt_goals_and_no_written_in_goals(trainee, bt_definition):
+    with pytest.raises(ValidationError) as error:
+        services.minicex_create(trainee=trainee, by=trainee, definition=bt_definition,
+                                values=trainee_values(curriculum="bt2021", goals=["STb1"], free_goals=["Eget"]))
+    assert set(error.value.message_dict) == {"goals", "free_goals"}
+
+
+def test_an_edit_from_an_old_version_saves_nothing(make_form, trainee):
+    form, _ = make_form(S.DRAFT)
+    services.minicex_update(form=form, by=trainee, version=form.version, values=trainee_values(reflection="Ny"))
+    with pytest.raises(services.MiniCexConflict):
+        services.minicex_update(form=form, by=trainee, version=form.version, values=trainee_values(reflection="Gammal"))
+    assert MiniCex.objects.get(pk=form.pk).reflection == "Ny"
+
+
+def test_the_trainee_part_is_fixed_once_assessed(make_form, trainee):
+    form, _ = make_form(S.ASSESSED)
+    with pytest.raises(services.MiniCexError):
+        services.minicex_update(form=form, by=trainee, version=form.version, values=trainee_values(reflection="x"))
+
+
+# --- the e-mail link -------------------------------------------------------------------------------------
+
+
+def test_the_link_goes_by_mail_and_only_its_hash_is_stored(make_form, trainee):
+    form, _ = make_form(S.DRAFT)
+    form = services.minicex_send_link(form=form, by=trainee)
+    token = _sent_token(form)
+    assert len(token) >= 22  # ≥ 128 bits in URL-safe base64
+    assert form.link_token_hash == hash_token(token) and token not in form.link_token_hash
+    assert mail.outbox[-1].to == ["Asta Bedömare <asta.bedomare@example.org>"]
+    assert form.link_expires_at - form.link_sent_at == timedelta(days=14)
+    assert services.form_for_token(form.pk, token) == form
+
+
+def test_sending_again_is_refused_so_the_expiry_cannot_be_renewed(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="link")
+    with pytest.raises(services.MiniCexError):
+        services.minicex_send_link(form=form, by=trainee)
+
+
+def test_resend_replaces_the_token_and_keeps_the_expiry(make_form, trainee):
+    form, token = make_form(S.AWAITING_ASSESSOR, mode="link")
+    expiry = form.link_expires_at
+    form = services.minicex_resend_link(form=form, by=trainee)
+    assert services.form_for_token(form.pk, token) is None
+    assert services.form_for_token(form.pk, _sent_token(form)) == form
+    assert form.link_expires_at == expiry
+
+
+def test_an_expired_link_can_be_extended_once(make_form, trainee):
+    form, token = make_form(S.AWAITING_ASSESSOR, mode="link")
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        form.refresh_from_db()
+        assert form.link_expired and not form.link_is_live
+        with pytest.raises(PermissionDenied):
+            services.minicex_assessor_save(form=form, by=AnonymousUser(), values=assessment_values(), submit=True,
+                                           via_link=True)
+        with pytest.raises(services.MiniCexError):
+            services.minicex_resend_link(form=form, by=trainee)
+        form = services.minicex_extend_link(form=form, by=trainee)
+        assert form.link_is_live
+        assert form.link_expires_at == form.link_extended_at + timedelta(days=14)
+        assert services.form_for_token(form.pk, token) is None
+        with pytest.raises(services.MiniCexError):
+            services.minicex_extend_link(form=form, by=trainee)
+    assert [e.action for e in form.events.all()][:1] == ["link_extended"]
+
+
+def test_a_link_mail_queued_before_a_resend_is_not_sent(make_form, trainee):
+    form, _ = make_form(S.DRAFT)
+    with mock.patch("mittist.mailer.async_task") as queued, mock.patch("evaluations.minicex.services.transaction.on_commit",
+                                                                       side_effect=lambda f: f()):
+        services.minicex_send_link(form=form, by=trainee)
+        services.minicex_resend_link(form=form, by=trainee)
+    first_task, second_task = queued.call_args_list
+    from evaluations.minicex.notifications import deliver
+
+    assert deliver(*first_task.args[1:]) == 0  # the first token was replaced before the worker ran
+    assert deliver(*second_task.args[1:]) == 1
+
+
+def test_the_assessor_saves_a_draft_then_submits(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="link")
+    anonymous = AnonymousUser()
+    services.minicex_assessor_save(form=form, by=anonymous, values={"ratings": {"anamnes": "2"}}, submit=False,
+                                   via_link=True)
+    form.refresh_from_db()
+    assert form.state == S.AWAITING_ASSESSOR and form.ratings == {"anamnes": 2}
+    with pytest.raises(ValidationError) as error:
+        services.minicex_assessor_save(form=form, by=anonymous, values={"ratings": {"anamnes": "2"}}, submit=True,
+                                       via_link=True)
+    assert {"difficulty", "rating_status", "summary", "suggestions"} <= set(error.value.message_dict)
+    mail.outbox.clear()
+    form = services.minicex_assessor_save(form=form, by=anonymous, values=assessment_values(), submit=True, via_link=True)
+    assert form.state == S.ASSESSED and form.link_token_hash is None
+    assert form.ratings["organisation"] == NOT_OBSERVED
+    assert form.assessor_confirmed_by == MiniCex.Confirmation.LINK
+    assert [m.to for m in mail.outbox] == [[f"{trainee.full_name} <{trainee.email}>"]]
+    event = form.events.first()
+    assert event.action == "assessed" and event.actor is None and "asta.bedomare@example.org" in event.actor_label
+
+
+def test_a_rating_above_the_bt_scale_is_refused(make_form, bt_definition):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="link", definition=bt_definition)
+    with pytest.raises(ValidationError) as error:
+        services.minicex_assessor_save(form=form, by=AnonymousUser(), values=assessment_values(
+            ratings={"anamnes": 5}), submit=False, via_link=True)
+    assert "rating_anamnes" in error.value.message_dict
+
+
+# --- the same device ------------------------------------------------------------------------------------
+
+
+def _code_from_mail() -> str:
+    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def test_a_one_time_code_confirms_the_assessor(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    who = {"assessor_name": "Ada Akut", "assessor_email": "ada.akut@example.org"}
+    services.minicex_send_code(form=form, by=trainee, values=who)
+    code = _code_from_mail()
+    assert mail.outbox[-1].to == ["Ada Akut <ada.akut@example.org>"]
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(ValidationError):
+        services.minicex_confirm_assessor(form=form, by=trainee, values=who, code=wrong)
+    assert MiniCex.objects.get(pk=form.pk).code_attempts == 1  # the failed guess is remembered
+    form = services.minicex_confirm_assessor(form=form, by=trainee, values=who, code=code)
+    assert form.assessor_confirmed_by == MiniCex.Confirmation.CODE and form.assessor_email == "ada.akut@example.org"
+    with pytest.raises(ValidationError):  # a used code is gone
+        services.minicex_confirm_assessor(form=form, by=trainee, values=who, code=code)
+
+
+def test_five_wrong_codes_end_the_code(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    who = {"assessor_name": "Ada Akut", "assessor_email": "ada.akut@example.org"}
+    services.minicex_send_code(form=form, by=trainee, values=who)
+    code = _code_from_mail()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(ValidationError):
+            services.minicex_confirm_assessor(form=form, by=trainee, values=who, code=wrong)
+    with pytest.raises(ValidationError) as error:
+        services.minicex_confirm_assessor(form=form, by=trainee, values=who, code=code)
+    assert "För många" in error.value.message_dict["code"][0]
+
+
+def test_an_old_code_has_expired(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    who = {"assessor_name": "Ada Akut", "assessor_email": "ada.akut@example.org"}
+    services.minicex_send_code(form=form, by=trainee, values=who)
+    code = _code_from_mail()
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        with pytest.raises(ValidationError) as error:
+            services.minicex_confirm_assessor(form=form, by=trainee, values=who, code=code)
+    assert "gått ut" in error.value.message_dict["code"][0]
+
+
+def test_an_assessor_with_an_account_confirms_with_the_password(make_form, trainee, assessor_account):
+    from tests.conftest import PASSWORD
+
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    who = {"assessor_name": "Hugo Handledare", "assessor_email": assessor_account.email}
+    assert services.assessor_needs_password(assessor_account.email)
+    with pytest.raises(ValidationError):
+        services.minicex_confirm_assessor(form=form, by=trainee, values=who, password="wrong")
+    form = services.minicex_confirm_assessor(form=form, by=trainee, values=who, password=PASSWORD)
+    assert form.assessor_user == assessor_account and form.assessor_confirmed_by == MiniCex.Confirmation.PASSWORD
+
+
+def test_same_device_ratings_need_a_confirmed_assessor(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    with pytest.raises(PermissionDenied):
+        services.minicex_assessor_save(form=form, by=trainee, values=assessment_values(), submit=True)
+    assert MiniCex.objects.get(pk=form.pk).state == S.AWAITING_ASSESSOR
+
+
+# --- locking and amendment ---------------------------------------------------------------------------------
+
+
+def test_locking_needs_an_action_plan_and_is_final(make_form, trainee):
+    form, _ = make_form(S.ASSESSED)
+    with pytest.raises(ValidationError):
+        services.minicex_save_action_plan(form=form, by=trainee, values={"action_plan": " "}, complete=True)
+    form = services.minicex_save_action_plan(form=form, by=trainee, values={"action_plan": "Öva."}, complete=True)
+    assert form.state == S.COMPLETED and form.completed_at is not None
+    with pytest.raises(services.MiniCexError):
+        services.minicex_save_action_plan(form=form, by=trainee, values={"action_plan": "Ändrad"}, complete=False)
+    assert MiniCex.objects.get(pk=form.pk).action_plan == "Öva."
+
+
+@pytest.mark.parametrize("role", [Role.TRAINEE, Role.EVALUATOR, Role.SUPERVISOR, Role.QUALITY])
+def test_only_a_coordinator_amends(make_form, make_user, trainee, role):
+    form, _ = make_form(S.COMPLETED)
+    someone = trainee if role == Role.TRAINEE else make_user(role)
+    with pytest.raises(PermissionDenied):
+        services.minicex_amend(form=form, by=someone, values={"summary": "x"}, reason="r", requested_by="h")
+
+
+def test_an_amendment_keeps_the_diff_and_the_state(make_form, coordinator):
+    form, _ = make_form(S.COMPLETED)
+    mail.outbox.clear()
+    form = services.minicex_amend(
+        form=form, by=coordinator, values={"ratings": {**form.ratings, "anamnes": 4}, "summary": "Rättad text."},
+        reason="Fel nivå angiven", requested_by="Hedda Handledare",
+    )
+    assert form.state == S.COMPLETED and form.ratings["anamnes"] == 4
+    event = form.events.first()
+    assert event.action == "amended" and event.actor == coordinator
+    assert event.changes == {
+        "ratings.anamnes": ["ST-läkaren utför aktiviteten med reaktiv handledning",
+                            "ST-läkaren utför aktiviteten självständigt"],
+        "summary": ["Strukturerad anamnes, trygg i statusundersökningen.", "Rättad text."],
+    }
+    assert "Hedda Handledare" in event.note and "Fel nivå angiven" in event.note
+    assert len(mail.outbox) == 1 and mail.outbox[0].to[0].endswith(f"<{form.trainee.email}>")
+
+
+def test_an_amendment_needs_a_reason_a_supervisor_and_a_change(make_form, coordinator):
+    form, _ = make_form(S.COMPLETED)
+    with pytest.raises(ValidationError) as error:
+        services.minicex_amend(form=form, by=coordinator, values={"summary": "Ny"}, reason=" ", requested_by="")
+    assert set(error.value.message_dict) == {"reason", "requested_by"}
+    with pytest.raises(services.MiniCexError):
+        services.minicex_amend(form=form, by=coordinator, values={"summary": form.summary}, reason="r", requested_by="h")
+    with pytest.raises(ValidationError):
+        services.minicex_amend(form=form, by=coordinator, values={"ratings": {"anamnes": 9}}, reason="r", requested_by="h")
+    assert not form.events.filter(action="amended").exists()
+
+
+def test_a_draft_cannot_be_amended(make_form, coordinator):
+    form, _ = make_form(S.DRAFT)
+    with pytest.raises(services.MiniCexError):
+        services.minicex_amend(form=form, by=coordinator, values={"reflection": "x"}, reason="r", requested_by="h")
+
+
+def test_cancelling_a_sent_form_tells_the_assessor_and_kills_the_link(make_form, trainee):
+    form, token = make_form(S.AWAITING_ASSESSOR, mode="link")
+    mail.outbox.clear()
+    services.minicex_cancel(form=form, by=trainee, reason="Patienten uteblev")
+    assert services.form_for_token(form.pk, token) is None
+    assert [m.to for m in mail.outbox] == [["Asta Bedömare <asta.bedomare@example.org>"]]

@@ -19,6 +19,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_portfolio
+	$(PY) manage.py seed_demo_minicex
 	$(PY) manage.py rundev
 
 test: install

@@ -7,4 +7,5 @@ ACTION_LABELS = {
     "practice_day_declined": _("Föreslagna praktikdagar avböjda"),
     "practice_day_proposal_withdrawn": _("Förslag på praktikdag återtaget"),
     "programme_changed": _("Dagens program ändrat"),
+    "minicex_started": _("Mini-CEX påbörjad"),
 }

@@ -22,6 +22,7 @@ from evaluations.services import CaseStateError
 from evaluations.views import visible_case
 from mittist import pdf as shared_pdf
 
+from .minicex import NotSittingIn, can_start_minicex, programme_item_start_minicex
 from .models import Programme, ProgrammeItem
 from .programme import (
     ProgrammeNotEmpty,
@@ -125,6 +126,7 @@ def _page(request, case: Evaluation, *, form=None, conflict=None, status=200):
         "form": form if can_edit else None,
         "version_form": VersionForm(initial={"version": programme.version}, auto_id=False),  # one per row
         "conflict": conflict,
+        "minicex_buttons": can_start_minicex(request.user, case),
         **_summary(items),
     }
     response = render(request, "scheduling/programme/page.html", context, status=status)
@@ -291,6 +293,24 @@ def programme_fill(request, case_id):
     return redirect("scheduling:programme", case.pk)
 
 
+@login_required
+@require_POST
+def start_minicex(request, case_id, item_id):
+    """The evaluator's mini-CEX of one sitting-in patient: started on the first tap, continued on the next."""
+    case = _case(request, case_id)
+    try:
+        form = programme_item_start_minicex(case=case, by=request.user, item_id=item_id)
+    except ProgrammeItem.DoesNotExist:
+        messages.info(request, _("Momentet finns inte längre i programmet."))
+        return redirect("scheduling:programme", case.pk)
+    except NotSittingIn:
+        messages.error(request, _("Mini-CEX görs på medsittningar med patient."))
+        return redirect("scheduling:programme", case.pk)
+    if form.state != form.S.AWAITING_ASSESSOR:
+        return redirect("minicex:detail", form.pk)
+    return redirect("minicex:assess", form.pk)
+
+
 # --- print and PDF ---------------------------------------------------------------------------------------
 
 
@@ -340,4 +360,8 @@ urlpatterns = [
         programme_item_remove, name="programme_item_remove",
     ),
     path("arenden/<uuid:case_id>/praktikdag/program.pdf", programme_pdf, name="programme_pdf"),
+    path(
+        "arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/mini-cex/",
+        start_minicex, name="start_minicex",
+    ),
 ]

@@ -229,13 +229,13 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
     # --- transitions: they only change fields ------------------------------------------------------
 
     @transition(field=state, source=[S.DRAFT, S.AWAITING_ASSESSOR], target=S.AWAITING_ASSESSOR)
-    def send_to_assessor(self, token_hash: str, expires_at) -> None:
+    def send_to_assessor(self, token_hash: str, now, lifetime) -> None:
         self.mode = self.Mode.EMAIL_LINK
         self.assessor_confirmed_at = None
         self.assessor_confirmed_by = ""
         self.link_token_hash = token_hash
-        self.link_sent_at = timezone.now()
-        self.link_expires_at = expires_at
+        self.link_sent_at = now
+        self.link_expires_at = now + lifetime
         self.link_extended_at = None
 
     @transition(field=state, source=[S.DRAFT, S.AWAITING_ASSESSOR], target=S.AWAITING_ASSESSOR)
@@ -249,8 +249,9 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.AWAITING_ASSESSOR, target=S.ASSESSED)
     def assess(self) -> None:
+        # The link's hash stays: whoever opens it again is told the assessment is in (the state
+        # already stops any further writing through it).
         self.assessed_at = timezone.now()
-        self.link_token_hash = None
         self.code_hash = ""
 
     @transition(field=state, source=S.ASSESSED, target=S.COMPLETED)
@@ -260,7 +261,6 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=[S.DRAFT, S.AWAITING_ASSESSOR], target=S.CANCELLED)
     def cancel(self) -> None:
         self.cancelled_at = timezone.now()
-        self.link_token_hash = None
         self.code_hash = ""
 
     @transition(field=state, source=[S.ASSESSED, S.COMPLETED], target=None)

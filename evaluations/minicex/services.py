@@ -268,7 +268,7 @@ def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
             # Sending again would start a new 14 days: that is what the one extension is for.
             raise MiniCexError(_("Länken är redan skickad. Skicka den igen eller förläng den."))
         before = _transition(form, "send_to_assessor", _("Formuläret kan inte skickas i detta skede."),
-                             hash_token(token), timezone.now() + LINK_LIFETIME)
+                             hash_token(token), timezone.now(), LINK_LIFETIME)
         _save(form)
         _record(form, by, "link_sent", from_state=before, note=form.assessor_email)
         queue_task_on_commit(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
@@ -422,11 +422,12 @@ def form_for_token(form_id, token: str) -> MiniCex | None:
             .filter(pk=form_id, link_token_hash=hash_token(token)).first())
 
 
-def _assessor_may_write(form: MiniCex, by, *, via_link: bool) -> None:
+def _assessor_may_write(form: MiniCex, by, *, via_link: bool, token: str) -> None:
     if form.state != form.S.AWAITING_ASSESSOR:
         raise MiniCexError(_("Bedömningen är redan inskickad eller avbruten."))
     if via_link:
-        if not form.link_is_live:
+        # Checked again under the row lock: a link resent or extended meanwhile has a new token.
+        if not form.link_is_live or (token and not hmac.compare_digest(form.link_token_hash, hash_token(token))):
             raise PermissionDenied
         return
     if form.mode == form.Mode.SAME_DEVICE and form.assessor_confirmed_at is not None and (
@@ -438,13 +439,14 @@ def _assessor_may_write(form: MiniCex, by, *, via_link: bool) -> None:
     raise PermissionDenied
 
 
-def minicex_assessor_save(*, form: MiniCex, by, values: dict, submit: bool, via_link: bool = False) -> MiniCex:
+def minicex_assessor_save(*, form: MiniCex, by, values: dict, submit: bool, via_link: bool = False,
+                          token: str = "") -> MiniCex:
     """Save the assessor's part; with submit=True it must be complete and the form goes to the trainee.
 
-    `via_link` is True when the request came with the form's live token (the assessor has no session)."""
+    `via_link` is True when the request came with the form's token (the assessor has no session)."""
     with transaction.atomic():
         form = _locked(form)
-        _assessor_may_write(form, by, via_link=via_link)
+        _assessor_may_write(form, by, via_link=via_link, token=token)
         cleaned = clean_assessment(form.definition, values, complete=submit)
         for field, value in cleaned.items():
             setattr(form, field, value)

@@ -14,6 +14,12 @@ S = MiniCex.State
 
 
 @pytest.fixture
+def mail_at_once(monkeypatch):
+    """Test transactions never commit: run what services queue on commit (e-mail) at once instead."""
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture
 def st_definition(db):
     return FormDefinition.objects.get(key="st-v1")
 

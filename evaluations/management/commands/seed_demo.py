@@ -21,6 +21,7 @@ S = Evaluation.State
 DEMO_USERS = [
     ("koordinator@example.org", "Kora Kansli", Role.COORDINATOR),
     ("st-lakare@example.org", "Tove Testsson", Role.TRAINEE),
+    ("bt-lakare@example.org", "Bruno Basström", Role.TRAINEE),  # BT doctor; mini-CEX only (seed_demo_minicex)
     ("vardare@example.org", "Vilma Värderare", Role.EVALUATOR),
     ("kvalitet@example.org", "Kai Kvalitet", Role.QUALITY),
     ("admin@example.org", "Ada Admin", Role.ADMIN),

@@ -1,0 +1,39 @@
+"""Mini-CEX on other apps' pages (the case page, the evaluator's start page) without their importing it."""
+
+from django import template
+from django.db.models import Q
+
+from ..models import MiniCex
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def case_minicex(context, case) -> list[MiniCex]:
+    """The forms of a Mitt-i-ST case that the user looking at the page may open."""
+    user = context["request"].user
+    forms = MiniCex.objects.visible_to(user).filter(case=case).exclude(state=MiniCex.State.CANCELLED)
+    return list(forms.select_related("trainee", "definition").order_by("performed_on", "created_at"))
+
+
+@register.simple_tag
+def minicex_to_assess(user) -> list[MiniCex]:
+    """Forms waiting for this user as their assessor, to fill in logged in (not those on a trainee's phone)."""
+    if not user.is_authenticated:
+        return []
+    forms = MiniCex.objects.filter(assessor_user=user, state=MiniCex.State.AWAITING_ASSESSOR).filter(
+        Q(mode=MiniCex.Mode.EMAIL_LINK)
+        | Q(mode=MiniCex.Mode.SAME_DEVICE, assessor_confirmed_by=MiniCex.Confirmation.ACCOUNT)
+    )
+    return list(forms.select_related("trainee", "case").order_by("performed_on", "created_at"))
+
+
+@register.filter
+def minicex_focus(form: MiniCex) -> list[str]:
+    return form.definition.focus_text(form.focus)
+
+
+@register.simple_tag
+def minicex_last_event(form: MiniCex, action: str):
+    """The latest audit row of one kind, e.g. when the assessor last saved a draft."""
+    return form.events.filter(action=action).order_by("-at", "-id").first()

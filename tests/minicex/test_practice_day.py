@@ -1,0 +1,185 @@
+"""Mitt-i-ST: the evaluator starts a mini-CEX from a sitting-in slot of the practice day's programme."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from evaluations.minicex import services
+from evaluations.minicex.models import MiniCex
+from evaluations.models import CaseEvent, Evaluation
+from scheduling.minicex import NotSittingIn, programme_item_start_minicex
+from scheduling.models import Programme, ProgrammeItem
+from scheduling.programme import programme_add_item
+
+from .conftest import assessment_values
+
+S = MiniCex.State
+CaseState = Evaluation.State
+Kind = ProgrammeItem.Kind
+
+
+pytestmark = pytest.mark.usefixtures("mail_at_once")
+
+
+def add_item(case, by, kind=Kind.SITTING_IN, start="09:00", end="09:40", **fields):
+    values = {"start": time.fromisoformat(start), "end": time.fromisoformat(end), "kind": kind, "age_band": "",
+              "urgency": "", "several_chronic": False, "return_visit": False, "note": ""}
+    values.update(fields)
+    version = Programme.objects.filter(case=case).values_list("version", flat=True).first() or 0
+    return programme_add_item(case=case, by=by, version=version, **values)
+
+
+@pytest.fixture
+def case(make_case, trainee):
+    return make_case(CaseState.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=date.today() + timedelta(days=3))
+
+
+@pytest.fixture
+def slot(case, trainee):
+    return add_item(case, trainee, age_band="older", urgency="acute", several_chronic=True)
+
+
+@pytest.fixture
+def evaluator_user(case):
+    return case.evaluator.user
+
+
+def start_url(case, item) -> str:
+    return reverse("scheduling:start_minicex", args=[case.pk, item.pk])
+
+
+def test_evaluator_starts_a_form_linked_to_case_and_slot(client, case, slot, evaluator_user, trainee):
+    client.force_login(evaluator_user)
+    response = client.post(start_url(case, slot))
+    form = MiniCex.objects.get()
+    assert response.status_code == 302 and response.url == reverse("minicex:assess", args=[form.pk])
+    slot.refresh_from_db()
+    assert slot.minicex == form
+    assert form.case == case and form.trainee == trainee
+    assert form.state == S.AWAITING_ASSESSOR and form.mode == MiniCex.Mode.SAME_DEVICE
+    assert form.assessor_user == evaluator_user
+    assert form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT
+    assert form.performed_on == case.practice_day
+    assert "09:00–09:40" in form.clinical_context and "Äldre" in form.clinical_context
+    assert "flera kroniska sjukdomar" in form.clinical_context
+    assert CaseEvent.objects.filter(case=case, action="minicex_started").count() == 1
+
+
+def test_starting_twice_gives_the_same_form(client, case, slot, evaluator_user):
+    client.force_login(evaluator_user)
+    first = client.post(start_url(case, slot))
+    second = client.post(start_url(case, slot))
+    assert first.url == second.url
+    assert MiniCex.objects.count() == 1
+    again = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    assert MiniCex.objects.count() == 1 and again.pk == MiniCex.objects.get().pk
+    assert CaseEvent.objects.filter(case=case, action="minicex_started").count() == 1
+
+
+def test_a_cancelled_form_can_be_started_again(case, slot, evaluator_user, trainee):
+    first = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    services.minicex_cancel(form=first, by=trainee)
+    second = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    assert second.pk != first.pk
+    slot.refresh_from_db()
+    assert slot.minicex == second
+
+
+def test_other_evaluator_and_trainee_are_refused(client, case, slot, trainee, other_evaluator, coordinator):
+    client.force_login(other_evaluator.user)
+    assert client.post(start_url(case, slot)).status_code == 404
+    client.force_login(trainee)
+    assert client.post(start_url(case, slot)).status_code == 403
+    client.force_login(coordinator)
+    assert client.post(start_url(case, slot)).status_code == 403
+    with pytest.raises(PermissionDenied):
+        programme_item_start_minicex(case=case, by=trainee, item_id=slot.pk)
+    assert not MiniCex.objects.exists()
+    assert client.get(start_url(case, slot)).status_code == 405
+
+
+def test_only_sitting_in_slots_get_a_form(client, case, trainee, evaluator_user):
+    lunch = add_item(case, trainee, kind=Kind.LUNCH, start="12:00", end="12:45")
+    with pytest.raises(NotSittingIn):
+        programme_item_start_minicex(case=case, by=evaluator_user, item_id=lunch.pk)
+    client.force_login(evaluator_user)
+    response = client.post(start_url(case, lunch), follow=True)
+    assert "Mini-CEX görs på medsittningar" in response.content.decode()
+    assert not MiniCex.objects.exists()
+
+
+def test_a_slot_of_another_case_is_not_found(client, make_case, case, evaluator_user):
+    other = make_case(CaseState.PRACTICE_DAY_AGREED)
+    foreign = add_item(other, other.trainee)
+    client.force_login(evaluator_user)
+    response = client.post(start_url(case, foreign))
+    assert response.status_code == 302 and response.url == reverse("scheduling:programme", args=[case.pk])
+    assert not MiniCex.objects.exists()
+
+
+@pytest.mark.parametrize("state", [CaseState.CONTACT_MADE, CaseState.REPORT_DELIVERED])
+def test_only_while_the_practice_day_is_on(client, make_case, trainee, state):
+    case = make_case(state)
+    item = ProgrammeItem.objects.create(programme=Programme.objects.create(case=case), start=time(9), end=time(9, 40),
+                                        kind=Kind.SITTING_IN)
+    client.force_login(case.evaluator.user)
+    assert client.post(start_url(case, item)).status_code == 403
+    assert not MiniCex.objects.exists()
+
+
+def test_held_day_still_allows_a_form(make_case):
+    case = make_case(CaseState.PRACTICE_DAY_HELD)
+    item = ProgrammeItem.objects.create(programme=Programme.objects.create(case=case), start=time(9), end=time(9, 40),
+                                        kind=Kind.SITTING_IN)
+    form = programme_item_start_minicex(case=case, by=case.evaluator.user, item_id=item.pk)
+    assert form.case == case
+
+
+def test_programme_page_buttons_follow_the_form(client, case, slot, evaluator_user, trainee):
+    page = reverse("scheduling:programme", args=[case.pk])
+    client.force_login(trainee)
+    assert "Starta mini-CEX" not in client.get(page).content.decode()
+    client.force_login(evaluator_user)
+    assert "Starta mini-CEX" in client.get(page).content.decode()
+    form = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    assert "Fortsätt mini-CEX" in client.get(page).content.decode()
+    assessed = client.post(reverse("minicex:assess", args=[form.pk]), {
+        "difficulty": "medium", "summary": "Bra.", "suggestions": "Fortsätt så.", "submit": "1",
+        **{f"rating_{k}": str(v) for k, v in assessment_values()["ratings"].items()},
+    })
+    assert assessed.status_code == 302
+    form.refresh_from_db()
+    assert form.state == S.ASSESSED
+    html = client.get(page).content.decode()
+    assert "Mini-CEX klar" in html and "Starta mini-CEX" not in html
+    printed = client.get(reverse("scheduling:programme_print", args=[case.pk])).content.decode()
+    assert "mini-CEX" not in printed.lower()
+
+
+def test_shown_on_the_case_page_and_in_the_evaluators_list(client, case, slot, evaluator_user, trainee, coordinator):
+    form = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    case_page = reverse("evaluations:case_detail", args=[case.pk])
+    for user in (trainee, evaluator_user, coordinator):
+        client.force_login(user)
+        html = client.get(case_page).content.decode()
+        assert 'id="minicex-heading"' in html, user
+        assert reverse("minicex:detail", args=[form.pk]) in html
+    client.force_login(evaluator_user)
+    home = client.get(reverse("evaluations:evaluator_home")).content.decode()
+    assert "Mini-CEX att bedöma" in home and reverse("minicex:assess", args=[form.pk]) in home
+    client.post(reverse("minicex:assess", args=[form.pk]), {
+        "difficulty": "easy", "summary": "Bra.", "suggestions": "Mer.", "submit": "1",
+        **{f"rating_{k}": str(v) for k, v in assessment_values()["ratings"].items()},
+    })
+    home = client.get(reverse("evaluations:evaluator_home")).content.decode()
+    assert "Mini-CEX att bedöma" not in home
+    assert reverse("minicex:detail", args=[form.pk]) in client.get(case_page).content.decode()
+
+
+def test_other_trainees_forms_do_not_show_on_the_case(client, case, make_form, trainee):
+    form, _ = make_form(S.DRAFT)  # the trainee's own form, not part of the case
+    client.force_login(trainee)
+    html = client.get(reverse("evaluations:case_detail", args=[case.pk])).content.decode()
+    assert reverse("minicex:detail", args=[form.pk]) not in html

@@ -20,6 +20,7 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_portfolio
 	$(PY) manage.py seed_demo_minicex
+	$(PY) manage.py seed_demo_programme
 	$(PY) manage.py rundev
 
 test: install

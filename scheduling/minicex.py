@@ -41,10 +41,10 @@ def programme_item_start_minicex(*, case: Evaluation, by, item_id) -> MiniCex:
     Raises PermissionDenied (not the evaluator, or the day is not on), ProgrammeItem.DoesNotExist (not in
     this case's programme) and NotSittingIn."""
     with transaction.atomic():
-        case = Evaluation.objects.select_for_update().select_related("evaluator", "trainee").get(pk=case.pk)
+        case = Evaluation.objects.select_for_update(of=("self",)).select_related("evaluator", "trainee").get(pk=case.pk)
         if not can_start_minicex(by, case):
             raise PermissionDenied
-        item = (ProgrammeItem.objects.select_for_update().select_related("minicex")
+        item = (ProgrammeItem.objects.select_for_update(of=("self",)).select_related("minicex")
                 .get(pk=item_id, programme__case=case))
         if item.kind != ProgrammeItem.Kind.SITTING_IN:
             raise NotSittingIn

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from evaluations.minicex import services
+from evaluations.minicex.definitions import DEFINITIONS
 from evaluations.minicex.models import NOT_OBSERVED, FormDefinition, MiniCex, TrainingProfile
 from mittist.accounts.models import Role
 
@@ -20,12 +21,20 @@ def mail_at_once(monkeypatch):
 
 
 @pytest.fixture
-def st_definition(db):
+def printed_forms(db):
+    """The data migration's form versions. A live-server test flushes the database when it ends, data
+    migrations included, so a test that runs after one gets them back from here."""
+    for entry in DEFINITIONS:
+        FormDefinition.objects.get_or_create(key=entry["key"], defaults={k: v for k, v in entry.items() if k != "key"})
+
+
+@pytest.fixture
+def st_definition(printed_forms):
     return FormDefinition.objects.get(key="st-v1")
 
 
 @pytest.fixture
-def bt_definition(db):
+def bt_definition(printed_forms):
     return FormDefinition.objects.get(key="bt-v1")
 
 

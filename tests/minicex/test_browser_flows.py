@@ -7,20 +7,13 @@ import re
 
 import pytest
 
-from evaluations.minicex.definitions import DEFINITIONS
-from evaluations.minicex.models import FormDefinition, MiniCex
+from evaluations.minicex.models import MiniCex
 from tests.browser.fixtures import PHONE, _open_page, assert_accessible, log_in, shot
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("printed_forms")]
 S = MiniCex.State
 
-
-@pytest.fixture(autouse=True)
-def _printed_forms(transactional_db):
-    # Live-server tests flush the database between tests, data migrations included.
-    for entry in DEFINITIONS:
-        FormDefinition.objects.get_or_create(key=entry["key"], defaults={k: v for k, v in entry.items() if k != "key"})
 
 
 def accept_dialogs(page) -> None:

@@ -6,22 +6,15 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from evaluations.minicex.definitions import DEFINITIONS
-from evaluations.minicex.models import NOT_OBSERVED, FormDefinition, MiniCex, TrainingProfile
+from evaluations.minicex.models import NOT_OBSERVED, MiniCex, TrainingProfile
 from evaluations.minicex.selectors import yearly_counts
 from tests.browser.fixtures import assert_accessible, log_in, shot
 from tests.conftest import PASSWORD
 from tests.minicex.conftest import assessment_values
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("printed_forms")]
 S = MiniCex.State
 
-
-@pytest.fixture(autouse=True)
-def printed_forms(transactional_db):
-    """The data migration's rows: a transactional test that ran before may have flushed them."""
-    for entry in DEFINITIONS:
-        FormDefinition.objects.get_or_create(key=entry["key"], defaults={k: v for k, v in entry.items() if k != "key"})
 
 
 def history(make_form, trainee):

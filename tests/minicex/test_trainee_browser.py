@@ -4,26 +4,14 @@ detail; and the coordinator's amendment shown on the form. Screenshots in test-a
 import pytest
 from playwright.sync_api import expect
 
-from evaluations.minicex.definitions import DEFINITIONS
-from evaluations.minicex.models import FormDefinition, MiniCex
+from evaluations.minicex.models import MiniCex
 from tests.browser.fixtures import assert_accessible, log_in, shot
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("printed_forms")]
 SMALL_PHONE = {"width": 360, "height": 740}
 S = MiniCex.State
 
-
-@pytest.fixture(autouse=True)
-def _printed_forms(transactional_db):
-    # Live-server tests flush the database between tests, data migrations included.
-    for entry in DEFINITIONS:
-        FormDefinition.objects.get_or_create(key=entry["key"], defaults={k: v for k, v in entry.items() if k != "key"})
-
-
-@pytest.fixture
-def st_definition(_printed_forms):
-    return FormDefinition.objects.get(key="st-v1")
 
 
 def test_trainee_creates_a_form_on_a_small_phone(phone_page, trainee, st_definition):

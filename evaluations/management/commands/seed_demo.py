@@ -136,4 +136,5 @@ class Command(BaseCommand):
     def print_logins(self):
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {PASSWORD})"))
         for email, name, role in DEMO_USERS:
-            self.stdout.write(f"  {Role(role).label:<16} {email:<28} {name}")
+            label = "BT-läkare" if email.startswith("bt-") else Role(role).label
+            self.stdout.write(f"  {label:<16} {email:<28} {name}")

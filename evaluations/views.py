@@ -341,6 +341,9 @@ def evaluator_edit(request, evaluator_id=None):
 @role_required("trainee")
 def trainee_home(request):
     cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by("-registered_at"))
+    if not cases and getattr(getattr(request.user, "training", None), "programme", "") == "bt":
+        # A BT doctor has no Mitt-i-ST (that is for ST); their start page is their mini-CEX.
+        return redirect("minicex:list")
     current = next((c for c in cases if not c.is_ended), cases[0] if cases else None)
     steps_with_pages = page_actions(current, request.user) if current else []
     context = {

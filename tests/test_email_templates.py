@@ -133,7 +133,7 @@ def test_case_message_renders_for_every_recipient(kind):
 
 def test_every_kind_the_notification_code_knows_has_templates():
     emails = Path(django_settings.BASE_DIR) / "templates" / "emails"
-    for kind in [*KINDS, "evaluator_welcome"]:
+    for kind in [*KINDS, "evaluator_welcome", "trainee_welcome"]:
         for name in ("subject.txt", "body.txt", "body.html"):
             assert (emails / kind / name).is_file(), f"{kind}/{name}"
     with pytest.raises(ValueError):
@@ -207,10 +207,11 @@ def test_withdrawal_reason_goes_to_the_trainee_only():
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_evaluator_welcome(language):
-    user = User(email="ny.vardare@example.org", full_name="Nova Nyström", role=Role.EVALUATOR)
+@pytest.mark.parametrize("template", ["evaluator_welcome", "trainee_welcome"])
+def test_welcome_mails_carry_the_set_password_link(template, language):
+    user = User(email="ny.lakare@example.org", full_name="Nova Nyström", role=Role.EVALUATOR)
     context = {"user": user, "set_password_url": SET_PASSWORD_URL, "recipient": Recipient.of(user)}
-    subject, text, html = render_message("evaluator_welcome", context, language)
+    subject, text, html = render_message(template, context, language)
     assert_rendered_cleanly(subject, text, html, language)
     assert "Nova Nyström" in text and "Nova Nyström" in html
     assert SET_PASSWORD_URL in text

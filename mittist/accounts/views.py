@@ -18,6 +18,8 @@ ROLE_HOMES = {
     "trainee": "evaluations:trainee_home",
     "evaluator": "evaluations:evaluator_home",
     "quality": "evaluations:quality_home",
+    # A supervisor's account is for assessing mini-CEX (section F works through its own link).
+    "supervisor": "minicex:assessments",
 }
 
 

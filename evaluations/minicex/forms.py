@@ -75,10 +75,6 @@ class TraineePartForm(forms.Form):
     def __init__(self, *args, definitions, **kwargs):
         super().__init__(*args, **kwargs)
         self.definitions = list(definitions)
-        first = self.definitions[0]
-        self.fields["performed_on"].label = first.date_label
-        self.fields["clinical_context"].label = first.context_label
-        self.fields["focus"].label = first.focus_label
         self.fields["curriculum"].choices = [
             (curriculum_value(d, c["key"]), curriculum_name(c)) for d in self.definitions for c in d.curricula
         ]
@@ -274,7 +270,7 @@ class CancelForm(forms.Form):
 
 class FilterForm(forms.Form):
     state = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Alla"))] + MiniCex.State.choices)
-    kind = forms.ChoiceField(label=_("Formulär"), required=False, choices=[("", _("Alla"))] + Programme.choices)
+    kind = forms.ChoiceField(label=_("Utbildning"), required=False, choices=[("", _("Alla"))] + Programme.choices)
     date_from = forms.DateField(label=_("Från och med"), required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label=_("Till och med"), required=False, widget=DATE_WIDGET)
     assessor = forms.CharField(label=_("Bedömare"), required=False, max_length=100)

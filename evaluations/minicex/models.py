@@ -10,7 +10,7 @@ import hashlib
 import math
 import secrets
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 NOT_OBSERVED = "na"
+DEVICE_CONFIRMATION_LIFETIME = timedelta(hours=2)
 
 
 def new_token() -> str:
@@ -299,6 +300,24 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
     @property
     def can_extend_link(self) -> bool:
         return self.mode == self.Mode.EMAIL_LINK and self.state == self.S.AWAITING_ASSESSOR and not self.link_extended_at
+
+    @property
+    def device_confirmation_current(self) -> bool:
+        """An assessor confirmed on the trainee's device may fill in the form for two hours: enough for the
+        exercise and its feedback, and the device is not left open to the trainee for the rest of the day."""
+        return (
+            self.assessor_confirmed_at is not None
+            and self.assessor_confirmed_by in (self.Confirmation.CODE, self.Confirmation.PASSWORD)
+            and self.assessor_confirmed_at > timezone.now() - DEVICE_CONFIRMATION_LIFETIME
+        )
+
+    @property
+    def link_extension_offered(self) -> bool:
+        """The button shows in the link's last three days: the one extension counts from the day it is used,
+        so using it early would waste most of it."""
+        return self.can_extend_link and self.link_expires_at is not None and (
+            self.link_expires_at - timezone.now() <= timedelta(days=3)
+        )
 
     @property
     def curriculum_definition(self) -> dict:

@@ -1,7 +1,7 @@
 """E-mails about a mini-CEX form, sent by the worker after the change has committed.
 
-The worker reloads the form, so a link replaced or a form cancelled before the mail goes out is not
-sent: an e-mail never carries a link that no longer works.
+The worker reloads the form, so a link or code replaced or a form cancelled before the mail goes out is
+not sent: an e-mail never carries a link or code that no longer works.
 """
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from mittist import crypto
 from mittist.mailer import Recipient, send_now
 
 from .models import MiniCex, hash_token
+from .services import code_is_current
 
 
 def _assessor(form: MiniCex) -> Recipient:
@@ -36,9 +37,11 @@ def deliver(kind: str, form_id: str, sealed: str | None = None) -> int:
         send_now("minicex_assessment_request", _assessor(form), {**context, "link_url": link_url(form, token)})
         return 1
     if kind == "assessor_code":
-        if not form.code_hash or form.state != MiniCex.S.AWAITING_ASSESSOR:
-            return 0
-        send_now("minicex_assessor_code", _assessor(form), {**context, "code": crypto.decrypt(sealed)})
+        code = crypto.decrypt(sealed)
+        on_device = form.state == MiniCex.S.AWAITING_ASSESSOR and form.mode == MiniCex.Mode.SAME_DEVICE
+        if not on_device or not code_is_current(form, code):
+            return 0  # a newer code was sent, this one used or expired, or the form sent by link meanwhile
+        send_now("minicex_assessor_code", _assessor(form), {**context, "code": code})
         return 1
     if kind == "assessment_cancelled":
         send_now("minicex_assessment_cancelled", _assessor(form), context)

@@ -11,8 +11,7 @@ import secrets
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +28,7 @@ User = get_user_model()
 LINK_LIFETIME = timedelta(days=14)
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_MAX_ATTEMPTS = 5
+CODE_RESEND_AFTER = timedelta(minutes=1)
 MAX_FREE_GOALS = 3
 TRAINEE_FIELDS = ("performed_on", "clinical_context", "case_description", "reflection", "curriculum", "goals",
                   "free_goals", "focus")
@@ -40,6 +40,10 @@ DELIVER = "evaluations.minicex.notifications.deliver"
 
 class MiniCexError(Exception):
     """The step cannot be taken now (shown to the user as a message)."""
+
+
+class CodeTooSoon(MiniCexError):
+    """A one-time code was sent less than a minute ago: the device is no way to flood someone's inbox."""
 
 
 class MiniCexConflict(MiniCexError):
@@ -157,10 +161,13 @@ def clean_assessor(values: dict, *, trainee) -> tuple[str, str]:
         errors["assessor_name"] = _("Namnet får vara högst 150 tecken.")
     from django.core.validators import validate_email
 
-    try:
-        validate_email(email)
-    except ValidationError:
+    if not email:
         errors["assessor_email"] = _("Ange bedömarens e-postadress.")
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["assessor_email"] = _("E-postadressen ser inte riktig ut. Skriv den som namn@exempel.se.")
     if not errors.get("assessor_email") and email == trainee.email.lower():
         errors["assessor_email"] = _("Du kan inte bedöma dig själv. Ange bedömarens egen e-postadress.")
     if errors:
@@ -258,12 +265,20 @@ def minicex_update(*, form: MiniCex, by, version: int, values: dict) -> MiniCex:
     return form
 
 
+def _refuse_if_assessors_own(form: MiniCex) -> None:
+    """A form the Mitt-i-ST evaluator started on the practice day is theirs to fill in: the trainee can
+    neither send it to someone else nor hand it over nor cancel it."""
+    if form.created_by_id is not None and form.created_by_id != form.trainee_id:
+        raise MiniCexError(_("Formuläret fylls i av bedömaren som startade det."))
+
+
 def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
     """Send the assessor a link to the form, valid for 14 days; any earlier link stops working."""
     token = new_token()
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
+        _refuse_if_assessors_own(form)
         if form.mode == form.Mode.EMAIL_LINK and form.state == form.S.AWAITING_ASSESSOR:
             # Sending again would start a new 14 days: that is what the one extension is for.
             raise MiniCexError(_("Länken är redan skickad. Skicka den igen eller förläng den."))
@@ -311,9 +326,15 @@ def minicex_extend_link(*, form: MiniCex, by) -> MiniCex:
 
 
 def minicex_cancel(*, form: MiniCex, by, reason: str = "") -> MiniCex:
+    """The trainee cancels their own form before it is assessed; a form an evaluator started on the
+    practice day is cancelled by that evaluator (the patient did not come, or said no)."""
     with transaction.atomic():
         form = _locked(form)
-        _require(by, "minicex.act_as_trainee", form)
+        if form.created_by_id is not None and form.created_by_id != form.trainee_id:
+            if by is None or by.pk != form.created_by_id:
+                raise PermissionDenied
+        else:
+            _require(by, "minicex.act_as_trainee", form)
         had_link = form.link_is_live
         before = _transition(form, "cancel", _("Ett bedömt formulär kan inte avbrytas."))
         _save(form)
@@ -328,6 +349,7 @@ def minicex_hand_over(*, form: MiniCex, by) -> MiniCex:
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
+        _refuse_if_assessors_own(form)
         had_link = form.link_is_live
         before = _transition(form, "hand_over", _("Formuläret kan inte lämnas över i detta skede."))
         _save(form)
@@ -342,6 +364,12 @@ def _code_hash(form: MiniCex, code: str) -> str:
     return hmac.new(key, f"minicex-code:{form.pk}:{code}".encode(), "sha256").hexdigest()
 
 
+def code_is_current(form: MiniCex, code: str) -> bool:
+    """Whether this is the form's live one-time code: not replaced by a newer one, used or expired."""
+    return (bool(form.code_hash) and form.code_expires_at is not None and form.code_expires_at > timezone.now()
+            and hmac.compare_digest(form.code_hash, _code_hash(form, code)))
+
+
 def assessor_needs_password(email: str) -> bool:
     """An assessor with an account and a password confirms with it; everyone else with a code."""
     user = _match_account(email)
@@ -354,11 +382,18 @@ def minicex_send_code(*, form: MiniCex, by, values: dict) -> MiniCex:
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
-        if form.state != form.S.AWAITING_ASSESSOR or form.mode != form.Mode.SAME_DEVICE:
+        # A form the assessor fills in on their own account (the Mitt-i-ST evaluator's) is not on this device.
+        if (form.state != form.S.AWAITING_ASSESSOR or form.mode != form.Mode.SAME_DEVICE
+                or form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT):
             raise MiniCexError(_("Formuläret är inte lämnat till en bedömare på denna enhet."))
         name, email = clean_assessor(values, trainee=form.trainee)
+        if form.code_expires_at is not None and form.code_expires_at - CODE_LIFETIME > timezone.now() - CODE_RESEND_AFTER:
+            raise CodeTooSoon(_("En kod skickades nyss. Vänta en minut innan du skickar en ny."))
         form.assessor_name, form.assessor_email = name, email
         form.assessor_user = _match_account(email)
+        # A new identity is not yet confirmed: whoever was confirmed before no longer vouches for this one.
+        form.assessor_confirmed_at = None
+        form.assessor_confirmed_by = ""
         form.code_hash = _code_hash(form, code)
         form.code_expires_at = timezone.now() + CODE_LIFETIME
         form.code_attempts = 0
@@ -368,21 +403,37 @@ def minicex_send_code(*, form: MiniCex, by, values: dict) -> MiniCex:
     return form
 
 
-def minicex_confirm_assessor(*, form: MiniCex, by, values: dict, code: str = "", password: str = "") -> MiniCex:
+def _password_account(request, email: str, password: str):
+    """The account whose password this is, checked as the login page checks it.
+
+    Through authenticate(), so a wrong password counts towards the same lock-out as a failed login
+    (django-axes, per e-mail and address): the trainee's device is no way round it. Called outside the
+    form's transaction, so the failure it records is kept when the ValidationError rolls that back."""
+    account = _match_account(email)
+    user = authenticate(request, username=email, password=password) if account is not None else None
+    if user is None or user.pk != account.pk:
+        raise ValidationError({"password": _("Fel e-post eller lösenord.")})
+    return account
+
+
+def minicex_confirm_assessor(*, form: MiniCex, by, values: dict, code: str = "", password: str = "",
+                             request=None) -> MiniCex:
     """The assessor proves who they are on the trainee's device: their password, or the code just mailed.
 
-    Raises ValidationError on the field that was wrong; five wrong codes end that code."""
+    Raises ValidationError on the field that was wrong; five wrong codes end that code, and wrong
+    passwords lock the account as failed logins do (`request` is needed for that)."""
     wrong = None
+    if password:
+        _require(by, "minicex.act_as_trainee", form)
+        name, email = clean_assessor(values, trainee=form.trainee)
+        account = _password_account(request, email, password)
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
-        if form.state != form.S.AWAITING_ASSESSOR or form.mode != form.Mode.SAME_DEVICE:
+        if (form.state != form.S.AWAITING_ASSESSOR or form.mode != form.Mode.SAME_DEVICE
+                or form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT):
             raise MiniCexError(_("Formuläret är inte lämnat till en bedömare på denna enhet."))
         if password:
-            name, email = clean_assessor(values, trainee=form.trainee)
-            account = _match_account(email)
-            if account is None or not account.has_usable_password() or not check_password(password, account.password):
-                raise ValidationError({"password": _("Fel e-post eller lösenord.")})
             form.assessor_name, form.assessor_email, form.assessor_user = name, email, account
             method = MiniCex.Confirmation.PASSWORD
         else:
@@ -427,14 +478,21 @@ def _assessor_may_write(form: MiniCex, by, *, via_link: bool, token: str) -> Non
         raise MiniCexError(_("Bedömningen är redan inskickad eller avbruten."))
     if via_link:
         # Checked again under the row lock: a link resent or extended meanwhile has a new token.
-        if not form.link_is_live or (token and not hmac.compare_digest(form.link_token_hash, hash_token(token))):
+        if not token or not form.link_is_live or not hmac.compare_digest(form.link_token_hash, hash_token(token)):
             raise PermissionDenied
         return
-    if form.mode == form.Mode.SAME_DEVICE and form.assessor_confirmed_at is not None and (
-        by.pk == form.trainee_id or by.pk == form.assessor_user_id
-    ):
-        return
-    if form.mode == form.Mode.EMAIL_LINK and by.has_perm("minicex.assess_with_account", form):
+    if form.mode == form.Mode.SAME_DEVICE:
+        if form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT:
+            # The Mitt-i-ST evaluator's own form: only they fill it in, signed in as themselves.
+            if by.pk == form.assessor_user_id:
+                return
+        elif by.pk == form.trainee_id and form.assessor_confirmed_at is not None:
+            if form.device_confirmation_current:
+                return
+            raise MiniCexError(_("Bekräftelsen av bedömaren har gått ut. Bekräfta igen med en ny kod eller lösenordet."))
+        raise PermissionDenied
+    # An assessor with an account may use it instead of the link, while the link is valid.
+    if form.mode == form.Mode.EMAIL_LINK and form.link_is_live and by.has_perm("minicex.assess_with_account", form):
         return
     raise PermissionDenied
 

@@ -107,7 +107,7 @@ def make_form(db, trainee, st_definition, bt_definition):
             return form, token
         if mode == "link":
             form = services.minicex_assessor_save(form=form, by=_anonymous(), values=assessment or assessment_values(
-                top=definition.top_level), submit=True, via_link=True)
+                top=definition.top_level), submit=True, via_link=True, token=token)
         else:
             MiniCex.objects.filter(pk=form.pk).update(assessor_confirmed_at=timezone.now(), assessor_confirmed_by="code")
             form.refresh_from_db()

@@ -309,3 +309,29 @@ def test_every_minicex_mail_renders(make_form, kind, language):
         assert "012345" in text and "012345" in html
     if kind in ("minicex_assessed", "minicex_amended"):
         assert 'href="https://x.example.org/f/"' in html
+
+
+def test_no_get_of_the_link_writes_to_the_database(client, make_form, trainee, assessor_account):
+    """Mail scanners and link previews open links: whatever the link's state and whoever opens it, a GET
+    makes no INSERT, UPDATE or DELETE at all (not even a session row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    live, live_token = make_form(S.AWAITING_ASSESSOR, mode="link")
+    expired, expired_token = make_form(S.AWAITING_ASSESSOR, mode="link")
+    MiniCex.objects.filter(pk=expired.pk).update(link_expires_at=timezone.now() - timedelta(minutes=1))
+    submitted, submitted_token = make_form(S.ASSESSED, mode="link")
+    cancelled, cancelled_token = make_form(S.AWAITING_ASSESSOR, mode="link")
+    services.minicex_cancel(form=cancelled, by=trainee)
+    urls = [link(live, live_token), link(expired, expired_token), link(submitted, submitted_token),
+            link(cancelled, cancelled_token), link(live, "garbage"), link(live, submitted_token)]
+    for who in (None, assessor_account, trainee):
+        browser = Client()
+        if who is not None:
+            browser.force_login(who)
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                response = browser.get(url, HTTP_PURPOSE="prefetch")
+            assert response.status_code < 500
+            writes = [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+            assert writes == [], (who, url, writes)

@@ -4,8 +4,10 @@ Screenshots: test-artifacts/screenshots/<test>/.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from evaluations.minicex.models import MiniCex
 from tests.browser.fixtures import PHONE, _open_page, assert_accessible, log_in, shot
@@ -169,6 +171,11 @@ def test_link_status_box_while_waiting(phone_page, trainee, mailoutbox):
     assert box.count() == 1
     assert "asta.bedomare@example.org" in box.inner_text()
     shot(page, "status-box")
+    # The one extension is offered in the link's last three days, not while it has two weeks left.
+    assert box.get_by_role("button", name="Förläng länken 14 dagar").count() == 0
+    MiniCex.objects.filter(pk=form.pk).update(link_expires_at=timezone.now() + timedelta(days=2))
+    page.reload()
+    box = page.locator(".mcx-link-status")
     box.get_by_role("button", name="Förläng länken 14 dagar").click()
     page.wait_for_load_state()
     form.refresh_from_db()

@@ -80,7 +80,9 @@ def test_starting_twice_gives_the_same_form(client, case, slot, evaluator_user):
 
 def test_a_cancelled_form_can_be_started_again(case, slot, evaluator_user, trainee):
     first = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
-    services.minicex_cancel(form=first, by=trainee)
+    with pytest.raises(PermissionDenied):  # the evaluator's form: the trainee cannot cancel it
+        services.minicex_cancel(form=first, by=trainee)
+    services.minicex_cancel(form=first, by=evaluator_user)
     second = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
     assert second.pk != first.pk
     slot.refresh_from_db()
@@ -183,3 +185,25 @@ def test_other_trainees_forms_do_not_show_on_the_case(client, case, make_form, t
     client.force_login(trainee)
     html = client.get(reverse("evaluations:case_detail", args=[case.pk])).content.decode()
     assert reverse("minicex:detail", args=[form.pk]) not in html
+
+
+def test_the_trainee_cannot_take_over_the_evaluators_form_on_their_device(client, case, slot, evaluator_user, trainee):
+    """The evaluator fills in the practice-day form on their own account: the trainee's device flow would
+    replace them as assessor (a code to an address of the trainee's choosing) on a form listed on the case."""
+    from django.core import mail
+
+    form = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    client.force_login(trainee)
+    mail.outbox.clear()
+    device = reverse("minicex:assess_device", args=[form.pk])
+    assert client.get(device).status_code == 302
+    for action in ("identify", "resend_code"):
+        response = client.post(device, {"action": action, "assessor_name": "Tova Själv",
+                                        "assessor_email": "tova.privat@example.org"})
+        assert response.status_code == 302 and response.url == reverse("minicex:detail", args=[form.pk])
+    form.refresh_from_db()
+    assert form.assessor_user == evaluator_user and form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT
+    assert not form.code_hash and not mail.outbox
+    with pytest.raises(services.MiniCexError):
+        services.minicex_send_code(form=form, by=trainee, values={"assessor_name": "Tova Själv",
+                                                                   "assessor_email": "tova.privat@example.org"})

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -113,13 +114,22 @@ def test_five_wrong_codes_end_the_code(phone, device):
     assert "För många felaktiga försök" in response.content.decode()
     device.refresh_from_db()
     assert device.assessor_confirmed_at is None
-    # A new code starts over.
-    new = phone.post(step(device), {"action": "resend_code"})
-    assert new.status_code == 302
-    device.refresh_from_db()
-    assert device.code_attempts == 0
-    ok = phone.post(step(device), {"action": "confirm_code", "code": mailed_code()})
-    assert ok.status_code == 302 and ok.url == form_url(device)
+    # A new code (a minute later) starts over.
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        new = phone.post(step(device), {"action": "resend_code"})
+        assert new.status_code == 302
+        device.refresh_from_db()
+        assert device.code_attempts == 0
+        ok = phone.post(step(device), {"action": "confirm_code", "code": mailed_code()})
+        assert ok.status_code == 302 and ok.url == form_url(device)
+
+
+def test_a_new_code_within_a_minute_is_refused(phone, device, mailoutbox):
+    send_code(phone, device)
+    sent = len(mailoutbox)
+    response = phone.post(step(device), {"action": "resend_code"}, follow=True)
+    assert "Vänta en minut" in response.content.decode()
+    assert len(mailoutbox) == sent
 
 
 def test_expired_code_is_refused(phone, device):
@@ -180,7 +190,7 @@ def test_missing_name_and_bad_email_are_shown_at_the_fields(phone, device):
     response = phone.post(step(device), {"action": "identify", "assessor_name": "\x00", "assessor_email": "nej"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Ange bedömarens namn." in html and "Ange bedömarens e-postadress." in html
+    assert "Ange bedömarens namn." in html and "Skriv den som namn@exempel.se." in html
     assert 'value="nej"' in html
 
 
@@ -279,3 +289,35 @@ def test_same_device_form_with_code_is_not_open_to_the_assessors_account(client,
         "assessor_name": "Hugo", "assessor_email": assessor_account.email})
     client.force_login(assessor_account)
     assert client.get(reverse("minicex:assess", args=[device.pk])).status_code == 403
+
+
+def test_changing_the_assessor_after_confirmation_needs_a_new_confirmation(phone, device):
+    """Confirmed as Asta in this session, then a new name and e-mail posted: Asta's confirmation does not
+    carry over to someone who has not proved who they are."""
+    confirm(phone, device)
+    later = time_machine.travel(timezone.now() + timedelta(minutes=2))
+    later.start()
+    response = phone.post(step(device), {"action": "identify", "assessor_name": "Nils Någon",
+                                         "assessor_email": "nils@example.org"})
+    later.stop()
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.assessor_confirmed_at is None and device.assessor_email == "nils@example.org"
+    assert phone.get(form_url(device)).url == step(device)
+    response = phone.post(form_url(device), post_assessment(assessment_values(), submit=True))
+    assert response.status_code == 302 and response.url == step(device)
+    device.refresh_from_db()
+    assert device.state == S.AWAITING_ASSESSOR and device.summary == ""
+
+
+def test_wrong_passwords_on_the_device_lock_out_like_failed_logins(phone, device, assessor_account, settings):
+    values = {"action": "identify", "assessor_name": "Hugo Handledare", "assessor_email": assessor_account.email}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert phone.post(step(device), {**values, "password": "not-it"}).status_code == 400
+    assert phone.post(step(device), {**values, "password": "not-it"}).status_code in (403, 429)
+    # Now even the right password is refused, and the lock-out page is shown.
+    locked = phone.post(step(device), {**values, "password": PASSWORD})
+    assert locked.status_code in (403, 429) and "För många inloggningsförsök" in locked.content.decode()
+    device.refresh_from_db()
+    assert device.assessor_confirmed_at is None
+    assert str(device.pk) not in phone.session.get(SESSION_KEY, [])

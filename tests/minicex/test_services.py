@@ -9,11 +9,13 @@ import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import RequestFactory
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from evaluations.minicex import services
 from evaluations.minicex.models import NOT_OBSERVED, MiniCex, hash_token
+from evaluations.models import Evaluation
 from mittist.accounts.models import Role
 
 from .conftest import assessment_values, trainee_values
@@ -129,7 +131,7 @@ def test_an_expired_link_can_be_extended_once(make_form, trainee):
         assert form.link_expired and not form.link_is_live
         with pytest.raises(PermissionDenied):
             services.minicex_assessor_save(form=form, by=AnonymousUser(), values=assessment_values(), submit=True,
-                                           via_link=True)
+                                           via_link=True, token=token)
         with pytest.raises(services.MiniCexError):
             services.minicex_resend_link(form=form, by=trainee)
         form = services.minicex_extend_link(form=form, by=trainee)
@@ -155,18 +157,19 @@ def test_a_link_mail_queued_before_a_resend_is_not_sent(make_form, trainee):
 
 
 def test_the_assessor_saves_a_draft_then_submits(make_form, trainee):
-    form, _ = make_form(S.AWAITING_ASSESSOR, mode="link")
+    form, token = make_form(S.AWAITING_ASSESSOR, mode="link")
     anonymous = AnonymousUser()
     services.minicex_assessor_save(form=form, by=anonymous, values={"ratings": {"anamnes": "2"}}, submit=False,
-                                   via_link=True)
+                                   via_link=True, token=token)
     form.refresh_from_db()
     assert form.state == S.AWAITING_ASSESSOR and form.ratings == {"anamnes": 2}
     with pytest.raises(ValidationError) as error:
         services.minicex_assessor_save(form=form, by=anonymous, values={"ratings": {"anamnes": "2"}}, submit=True,
-                                       via_link=True)
+                                       via_link=True, token=token)
     assert {"difficulty", "rating_status", "summary", "suggestions"} <= set(error.value.message_dict)
     mail.outbox.clear()
-    form = services.minicex_assessor_save(form=form, by=anonymous, values=assessment_values(), submit=True, via_link=True)
+    form = services.minicex_assessor_save(form=form, by=anonymous, values=assessment_values(), submit=True,
+                                          via_link=True, token=token)
     assert form.state == S.ASSESSED and not form.link_is_live
     assert form.ratings["organisation"] == NOT_OBSERVED
     assert form.assessor_confirmed_by == MiniCex.Confirmation.LINK
@@ -175,11 +178,20 @@ def test_the_assessor_saves_a_draft_then_submits(make_form, trainee):
     assert event.action == "assessed" and event.actor is None and "asta.bedomare@example.org" in event.actor_label
 
 
+def test_a_link_save_without_the_right_token_is_refused(make_form):
+    form, token = make_form(S.AWAITING_ASSESSOR, mode="link")
+    for wrong in ("", token + "x"):
+        with pytest.raises(PermissionDenied):
+            services.minicex_assessor_save(form=form, by=AnonymousUser(), values=assessment_values(), submit=True,
+                                           via_link=True, token=wrong)
+    assert MiniCex.objects.get(pk=form.pk).state == S.AWAITING_ASSESSOR
+
+
 def test_a_rating_above_the_bt_scale_is_refused(make_form, bt_definition):
-    form, _ = make_form(S.AWAITING_ASSESSOR, mode="link", definition=bt_definition)
+    form, token = make_form(S.AWAITING_ASSESSOR, mode="link", definition=bt_definition)
     with pytest.raises(ValidationError) as error:
         services.minicex_assessor_save(form=form, by=AnonymousUser(), values=assessment_values(
-            ratings={"anamnes": 5}), submit=False, via_link=True)
+            ratings={"anamnes": 5}), submit=False, via_link=True, token=token)
     assert "rating_anamnes" in error.value.message_dict
 
 
@@ -237,10 +249,67 @@ def test_an_assessor_with_an_account_confirms_with_the_password(make_form, train
     form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
     who = {"assessor_name": "Hugo Handledare", "assessor_email": assessor_account.email}
     assert services.assessor_needs_password(assessor_account.email)
+    request = RequestFactory().post("/")
     with pytest.raises(ValidationError):
-        services.minicex_confirm_assessor(form=form, by=trainee, values=who, password="wrong")
-    form = services.minicex_confirm_assessor(form=form, by=trainee, values=who, password=PASSWORD)
+        services.minicex_confirm_assessor(form=form, by=trainee, values=who, password="wrong", request=request)
+    form = services.minicex_confirm_assessor(form=form, by=trainee, values=who, password=PASSWORD, request=request)
     assert form.assessor_user == assessor_account and form.assessor_confirmed_by == MiniCex.Confirmation.PASSWORD
+
+
+def test_wrong_passwords_count_towards_the_login_lock_out(make_form, trainee, assessor_account, settings):
+    """The trainee's device is no way round django-axes: after the limit, even the right password is refused."""
+    from axes.models import AccessAttempt
+
+    from tests.conftest import PASSWORD
+
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    who = {"assessor_name": "Hugo Handledare", "assessor_email": assessor_account.email}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        with pytest.raises(ValidationError):
+            services.minicex_confirm_assessor(form=form, by=trainee, values=who, password="wrong",
+                                              request=RequestFactory().post("/"))
+    assert AccessAttempt.objects.filter(username=assessor_account.email).get().failures_since_start == settings.AXES_FAILURE_LIMIT
+    with pytest.raises(ValidationError):
+        services.minicex_confirm_assessor(form=form, by=trainee, values=who, password=PASSWORD,
+                                          request=RequestFactory().post("/"))
+    form.refresh_from_db()
+    assert form.assessor_confirmed_at is None and form.assessor_user is None
+
+
+def test_a_new_assessor_identity_is_not_confirmed_by_the_last_one(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    services.minicex_send_code(form=form, by=trainee, values={"assessor_name": "Ada Akut",
+                                                               "assessor_email": "ada.akut@example.org"})
+    form = services.minicex_confirm_assessor(form=form, by=trainee, values={}, code=_code_from_mail())
+    assert form.assessor_confirmed_at is not None
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        form = services.minicex_send_code(form=form, by=trainee, values={"assessor_name": "Someone Else",
+                                                                          "assessor_email": "else@example.org"})
+    assert form.assessor_confirmed_at is None and form.assessor_confirmed_by == ""
+    with pytest.raises(PermissionDenied):
+        services.minicex_assessor_save(form=form, by=trainee, values=assessment_values(), submit=True)
+    assert MiniCex.objects.get(pk=form.pk).state == S.AWAITING_ASSESSOR
+
+
+def test_a_code_mail_queued_before_a_new_code_is_not_sent(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    who = {"assessor_name": "Ada Akut", "assessor_email": "ada.akut@example.org"}
+    with mock.patch("mittist.mailer.async_task") as queued, mock.patch("evaluations.minicex.services.transaction.on_commit",
+                                                                       side_effect=lambda f: f()):
+        services.minicex_send_code(form=form, by=trainee, values=who)
+        with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+            services.minicex_send_code(form=form, by=trainee, values=who)
+    first_task, second_task = queued.call_args_list
+    from evaluations.minicex.notifications import deliver
+
+    mail.outbox.clear()
+    assert deliver(*first_task.args[1:]) == 0  # that code was replaced before the worker ran
+    assert deliver(*second_task.args[1:]) == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=20)):
+        assert deliver(*second_task.args[1:]) == 0  # nor is an expired one sent
+    services.minicex_send_link(form=form, by=trainee)
+    assert deliver(*second_task.args[1:]) == 0  # nor one for a form no longer on the device
+    assert len([m for m in mail.outbox if "din kod" in m.subject]) == 1
 
 
 def test_same_device_ratings_need_a_confirmed_assessor(make_form, trainee):
@@ -315,3 +384,30 @@ def test_cancelling_a_sent_form_tells_the_assessor_and_kills_the_link(make_form,
     form = services.minicex_cancel(form=form, by=trainee, reason="Patienten uteblev")
     assert not form.link_is_live
     assert [m.to[0].split("<")[-1] for m in mail.outbox] == ["asta.bedomare@example.org>"]
+
+
+def test_the_trainee_cannot_send_or_hand_over_the_evaluators_form(make_case, evaluator):
+    case = make_case(Evaluation.State.PRACTICE_DAY_AGREED)
+    form = services.minicex_start_for_case(case=case, by=evaluator.user, clinical_context="Medsittning")
+    for step in (services.minicex_send_link, services.minicex_hand_over):
+        with pytest.raises(services.MiniCexError):
+            step(form=form, by=case.trainee)
+    form.refresh_from_db()
+    assert form.assessor_user == evaluator.user and form.mode == MiniCex.Mode.SAME_DEVICE
+
+
+def test_a_device_confirmation_lasts_two_hours(make_form, trainee):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="device")
+    MiniCex.objects.filter(pk=form.pk).update(assessor_confirmed_at=timezone.now(), assessor_confirmed_by="code")
+    form.refresh_from_db()
+    with time_machine.travel(timezone.now() + timedelta(hours=2, minutes=1)):
+        with pytest.raises(services.MiniCexError):
+            services.minicex_assessor_save(form=form, by=trainee, values=assessment_values(), submit=True)
+    assert MiniCex.objects.get(pk=form.pk).state == S.AWAITING_ASSESSOR
+
+
+def test_an_account_holder_cannot_use_an_expired_link_through_the_login(make_form, assessor_account):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="link", assessor_email=assessor_account.email)
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        with pytest.raises(PermissionDenied):
+            services.minicex_assessor_save(form=form, by=assessor_account, values=assessment_values(), submit=True)

@@ -496,3 +496,40 @@ def test_training_curriculum_must_match_programme(signed_in, trainee):
         "programme": "bt", "curriculum": "2021", "training_start": "2023-09-01", "part_time_percent": "100"})
     assert "curriculum" in response.context["form"].errors
     assert not TrainingProfile.objects.filter(user=trainee).exists()
+
+
+@pytest.mark.parametrize("step", ["send_link", "resend_link", "extend_link", "cancel", "hand_over", "send_code", "assess",
+                                  "amend"])
+def test_no_mail_is_queued_when_the_surrounding_transaction_rolls_back(make_form, trainee, coordinator, step,
+                                                                        django_capture_on_commit_callbacks):
+    """Every mail a service sends goes out on commit: a rollback after the service leaves nothing queued."""
+    from unittest import mock
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import transaction
+
+    from .conftest import assessment_values
+
+    state, mode = {"send_link": (S.DRAFT, "link"), "send_code": (S.AWAITING_ASSESSOR, "device"),
+                   "amend": (S.COMPLETED, "link")}.get(step, (S.AWAITING_ASSESSOR, "link"))
+    form, token = make_form(state, mode=mode)
+    calls = {
+        "send_link": lambda: services.minicex_send_link(form=form, by=trainee),
+        "resend_link": lambda: services.minicex_resend_link(form=form, by=trainee),
+        "extend_link": lambda: services.minicex_extend_link(form=form, by=trainee),
+        "cancel": lambda: services.minicex_cancel(form=form, by=trainee),
+        "hand_over": lambda: services.minicex_hand_over(form=form, by=trainee),
+        "send_code": lambda: services.minicex_send_code(form=form, by=trainee, values={
+            "assessor_name": "Ada Akut", "assessor_email": "ada.akut@example.org"}),
+        "assess": lambda: services.minicex_assessor_save(form=form, by=AnonymousUser(), values=assessment_values(),
+                                                         submit=True, via_link=True, token=token),
+        "amend": lambda: services.minicex_amend(form=form, by=coordinator, values={"summary": "Ändrad."},
+                                                reason="Fel", requested_by="Hedda Handledare"),
+    }
+    mail.outbox.clear()
+    with mock.patch("mittist.mailer.async_task") as queued, django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            calls[step]()
+            raise RuntimeError
+    assert not queued.called and not mail.outbox
+    assert MiniCex.objects.filter(pk=form.pk).values_list("state", flat=True).get() == state

@@ -136,7 +136,9 @@ def _trainee_form(request, form_id) -> MiniCex:
 
 
 def _on_device(form: MiniCex) -> bool:
-    return form.state == S.AWAITING_ASSESSOR and form.mode == MiniCex.Mode.SAME_DEVICE
+    # A form its assessor fills in on their own account (the Mitt-i-ST evaluator's) is not handed over.
+    return (form.state == S.AWAITING_ASSESSOR and form.mode == MiniCex.Mode.SAME_DEVICE
+            and form.assessor_confirmed_by != MiniCex.Confirmation.ACCOUNT)
 
 
 def _not_on_device(request, form: MiniCex):
@@ -148,7 +150,7 @@ def _not_on_device(request, form: MiniCex):
 
 
 def _confirmed_here(request, form: MiniCex) -> bool:
-    return form.assessor_confirmed_at is not None and str(form.pk) in request.session.get(SESSION_KEY, [])
+    return form.device_confirmation_current and str(form.pk) in request.session.get(SESSION_KEY, [])
 
 
 def _remember_confirmed(request, form: MiniCex) -> None:
@@ -210,6 +212,9 @@ def assess_device(request, form_id):
     except ValidationError as error:
         form.refresh_from_db()
         return _device_page(request, form, step="code", errors=_errors(error), status=400)
+    except services.CodeTooSoon as error:
+        messages.error(request, str(error))
+        return redirect("minicex:assess_device", form.pk)
     except services.MiniCexError as error:
         messages.error(request, str(error))
         return redirect("minicex:detail", form.pk)
@@ -224,7 +229,8 @@ def _identify(request, form: MiniCex):
     email = values["assessor_email"].strip()
     try:
         if password:
-            form = services.minicex_confirm_assessor(form=form, by=request.user, values=values, password=password)
+            form = services.minicex_confirm_assessor(form=form, by=request.user, values=values, password=password,
+                                                     request=request)
         elif email and services.assessor_needs_password(email) and email.lower() != form.trainee.email.lower():
             errors = {"password": _("Det finns ett konto med den här e-postadressen. Skriv ditt lösenord.")}
             return _device_page(request, form, step="identify", values=values, errors=errors, status=400)
@@ -234,6 +240,9 @@ def _identify(request, form: MiniCex):
             return redirect("minicex:assess_device", form.pk)
     except ValidationError as error:
         return _device_page(request, form, step="identify", values=values, errors=_errors(error), status=400)
+    except services.CodeTooSoon as error:
+        messages.error(request, str(error))
+        return redirect("minicex:assess_device", form.pk)
     except services.MiniCexError as error:
         messages.error(request, str(error))
         return redirect("minicex:detail", form.pk)
@@ -249,7 +258,11 @@ def assess_device_form(request, form_id):
     if not _on_device(form):
         return _not_on_device(request, form)
     if not _confirmed_here(request, form):
-        messages.error(request, _("Bedömaren behöver bekräfta vem hen är innan bedömningen kan fyllas i."))
+        if form.assessor_confirmed_at is not None and str(form.pk) in request.session.get(SESSION_KEY, []):
+            messages.error(request, _("Bekräftelsen gäller i två timmar och har gått ut. Bekräfta igen med en ny kod "
+                                      "eller lösenordet; det som inte hann sparas finns kvar i webbläsaren."))
+        else:
+            messages.error(request, _("Bedömaren behöver bekräfta vem hen är innan bedömningen kan fyllas i."))
         return redirect("minicex:assess_device", form.pk)
     action = reverse("minicex:assess_device_form", args=[form.pk])
     if request.method == "GET":

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluations.minicex import services
-from evaluations.minicex.models import NOT_OBSERVED, MiniCex, MiniCexEvent, TrainingProfile
+from evaluations.minicex.models import NOT_OBSERVED, MiniCex, MiniCexEvent, TrainingProfile, new_token
 from evaluations.minicex.selectors import add_years
 from mittist.accounts.models import Role
 
@@ -134,8 +134,10 @@ class Command(BaseCommand):
         return form
 
     def assess(self, form: MiniCex, ratings: dict, difficulty: str, n: int) -> MiniCex:
-        form = services.minicex_send_link(form=form, by=form.trainee)
-        form = services.minicex_assessor_save(form=form, by=AnonymousUser(), via_link=True, submit=True, values={
+        token = new_token()
+        with mock.patch.object(services, "new_token", return_value=token):
+            form = services.minicex_send_link(form=form, by=form.trainee)
+        form = services.minicex_assessor_save(form=form, by=AnonymousUser(), via_link=True, token=token, submit=True, values={
             "difficulty": difficulty, "ratings": ratings,
             "summary": "Trygg och strukturerad; lyssnar in patientens oro." if n % 2 else
                        "Systematisk anamnes, fortfarande lite osäker i statusundersökningen.",

@@ -290,39 +290,38 @@ def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
     return form
 
 
-def minicex_resend_link(*, form: MiniCex, by) -> MiniCex:
-    """A fresh link for a lost e-mail: the old one stops working, the expiry stays as it was."""
+def _replace_link(form: MiniCex, by, action: str, *, extend: bool) -> MiniCex:
+    """A new token for the live link (resend), or 14 more days from now with a new token (the one extension).
+
+    Either way the old link stops working and the new one goes out by e-mail."""
     token = new_token()
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
-        if not form.link_is_live:
+        if extend and not form.can_extend_link:
+            raise MiniCexError(_("Länken kan bara förlängas en gång."))
+        if not extend and not form.link_is_live:
             raise MiniCexError(_("Länken har gått ut eller används inte längre. Förläng den i stället."))
+        now = timezone.now()
         form.link_token_hash = hash_token(token)
-        form.link_sent_at = timezone.now()
+        form.link_sent_at = now
+        if extend:
+            form.link_expires_at = now + LINK_LIFETIME
+            form.link_extended_at = now
         _save(form)
-        _record(form, by, "link_resent", note=form.assessor_email)
+        _record(form, by, action, note=form.assessor_email)
         queue_task_on_commit(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
     return form
+
+
+def minicex_resend_link(*, form: MiniCex, by) -> MiniCex:
+    """A fresh link for a lost e-mail: the old one stops working, the expiry stays as it was."""
+    return _replace_link(form, by, "link_resent", extend=False)
 
 
 def minicex_extend_link(*, form: MiniCex, by) -> MiniCex:
     """Once per form: 14 more days from now, sent as a new link."""
-    token = new_token()
-    with transaction.atomic():
-        form = _locked(form)
-        _require(by, "minicex.act_as_trainee", form)
-        if not form.can_extend_link:
-            raise MiniCexError(_("Länken kan bara förlängas en gång."))
-        now = timezone.now()
-        form.link_token_hash = hash_token(token)
-        form.link_sent_at = now
-        form.link_expires_at = now + LINK_LIFETIME
-        form.link_extended_at = now
-        _save(form)
-        _record(form, by, "link_extended", note=form.assessor_email)
-        queue_task_on_commit(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
-    return form
+    return _replace_link(form, by, "link_extended", extend=True)
 
 
 def minicex_cancel(*, form: MiniCex, by, reason: str = "") -> MiniCex:

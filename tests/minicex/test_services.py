@@ -411,3 +411,11 @@ def test_an_account_holder_cannot_use_an_expired_link_through_the_login(make_for
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         with pytest.raises(PermissionDenied):
             services.minicex_assessor_save(form=form, by=assessor_account, values=assessment_values(), submit=True)
+
+
+def test_an_account_holder_sees_that_an_expired_link_waits_for_an_extension(client, make_form, assessor_account):
+    form, _ = make_form(S.AWAITING_ASSESSOR, mode="link", assessor_email=assessor_account.email)
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        client.force_login(assessor_account)
+        response = client.get(f"/mini-cex/{form.pk}/bedom/")
+    assert response.status_code == 410 and "Länken har gått ut" in response.content.decode()

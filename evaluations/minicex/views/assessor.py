@@ -310,6 +310,10 @@ def assess(request, form_id):
         raise PermissionDenied
     if form.state != S.AWAITING_ASSESSOR:
         return _no_store(render(request, TEMPLATES + "assess_done.html", {"form": form, "kind": "account"}))
+    if form.mode == MiniCex.Mode.EMAIL_LINK and form.link_expired:
+        # Signed in or not, the assessment waits for the trainee to extend the link.
+        return _no_store(render(request, TEMPLATES + "assess_link_closed.html", {"state": "expired", "form": form},
+                                status=410))
     action = reverse("minicex:assess", args=[form.pk])
     if request.method == "GET":
         return _no_store(_form_page(request, form, action=action))

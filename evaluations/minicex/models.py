@@ -302,6 +302,16 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
         return self.mode == self.Mode.EMAIL_LINK and self.state == self.S.AWAITING_ASSESSOR and not self.link_extended_at
 
     @property
+    def is_on_trainee_device(self) -> bool:
+        """Handed to an assessor on the trainee's device. A form its assessor fills in on their own
+        account (the Mitt-i-ST evaluator's) is same-device too, but not on the trainee's."""
+        return (
+            self.state == self.S.AWAITING_ASSESSOR
+            and self.mode == self.Mode.SAME_DEVICE
+            and self.assessor_confirmed_by != self.Confirmation.ACCOUNT
+        )
+
+    @property
     def device_confirmation_current(self) -> bool:
         """An assessor confirmed on the trainee's device may fill in the form for two hours: enough for the
         exercise and its feedback, and the device is not left open to the trainee for the rest of the day."""

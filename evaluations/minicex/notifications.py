@@ -38,8 +38,7 @@ def deliver(kind: str, form_id: str, sealed: str | None = None) -> int:
         return 1
     if kind == "assessor_code":
         code = crypto.decrypt(sealed)
-        on_device = form.state == MiniCex.S.AWAITING_ASSESSOR and form.mode == MiniCex.Mode.SAME_DEVICE
-        if not on_device or not code_is_current(form, code):
+        if not form.is_on_trainee_device or not code_is_current(form, code):
             return 0  # a newer code was sent, this one used or expired, or the form sent by link meanwhile
         send_now("minicex_assessor_code", _assessor(form), {**context, "code": code})
         return 1

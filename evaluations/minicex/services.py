@@ -381,9 +381,7 @@ def minicex_send_code(*, form: MiniCex, by, values: dict) -> MiniCex:
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
-        # A form the assessor fills in on their own account (the Mitt-i-ST evaluator's) is not on this device.
-        if (form.state != form.S.AWAITING_ASSESSOR or form.mode != form.Mode.SAME_DEVICE
-                or form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT):
+        if not form.is_on_trainee_device:
             raise MiniCexError(_("Formuläret är inte lämnat till en bedömare på denna enhet."))
         name, email = clean_assessor(values, trainee=form.trainee)
         if form.code_expires_at is not None and form.code_expires_at - CODE_LIFETIME > timezone.now() - CODE_RESEND_AFTER:
@@ -429,8 +427,7 @@ def minicex_confirm_assessor(*, form: MiniCex, by, values: dict, code: str = "",
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
-        if (form.state != form.S.AWAITING_ASSESSOR or form.mode != form.Mode.SAME_DEVICE
-                or form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT):
+        if not form.is_on_trainee_device:
             raise MiniCexError(_("Formuläret är inte lämnat till en bedömare på denna enhet."))
         if password:
             form.assessor_name, form.assessor_email, form.assessor_user = name, email, account
@@ -480,19 +477,16 @@ def _assessor_may_write(form: MiniCex, by, *, via_link: bool, token: str) -> Non
         if not token or not form.link_is_live or not hmac.compare_digest(form.link_token_hash, hash_token(token)):
             raise PermissionDenied
         return
-    if form.mode == form.Mode.SAME_DEVICE:
-        if form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT:
-            # The Mitt-i-ST evaluator's own form: only they fill it in, signed in as themselves.
-            if by.pk == form.assessor_user_id:
-                return
-        elif by.pk == form.trainee_id and form.assessor_confirmed_at is not None:
-            if form.device_confirmation_current:
-                return
-            raise MiniCexError(_("Bekräftelsen av bedömaren har gått ut. Bekräfta igen med en ny kod eller lösenordet."))
+    if by.has_perm("minicex.assess_with_account", form):
+        # Signed in as the assessor: their own practice-day form, or a sent form while its link is valid.
+        if form.mode == form.Mode.SAME_DEVICE or form.link_is_live:
+            return
         raise PermissionDenied
-    # An assessor with an account may use it instead of the link, while the link is valid.
-    if form.mode == form.Mode.EMAIL_LINK and form.link_is_live and by.has_perm("minicex.assess_with_account", form):
-        return
+    if form.is_on_trainee_device and by.pk == form.trainee_id and form.assessor_confirmed_at is not None:
+        # On the trainee's device, after the assessor confirmed who they are.
+        if form.device_confirmation_current:
+            return
+        raise MiniCexError(_("Bekräftelsen av bedömaren har gått ut. Bekräfta igen med en ny kod eller lösenordet."))
     raise PermissionDenied
 
 

@@ -13,12 +13,18 @@ def case_minicex(context, case) -> list[MiniCex]:
     """The forms of a Mitt-i-ST case that the user looking at the page may open."""
     user = context["request"].user
     forms = MiniCex.objects.visible_to(user).filter(case=case).exclude(state=MiniCex.State.CANCELLED)
-    return list(forms.select_related("trainee", "definition").order_by("performed_on", "created_at"))
+    forms = list(forms.select_related("trainee", "definition").order_by("performed_on", "created_at"))
+    for form in forms:
+        form.assess_signed_in = form.state == MiniCex.State.AWAITING_ASSESSOR and user.has_perm(
+            "minicex.assess_with_account", form
+        )
+    return forms
 
 
 @register.simple_tag
 def minicex_to_assess(user) -> list[MiniCex]:
-    """Forms waiting for this user as their assessor, to fill in logged in (not those on a trainee's phone)."""
+    """Forms waiting for this user as their assessor, to fill in logged in (not those on a trainee's phone):
+    the "minicex.assess_with_account" rule (rules.py) as a query."""
     if not user.is_authenticated:
         return []
     forms = MiniCex.objects.filter(assessor_user=user, state=MiniCex.State.AWAITING_ASSESSOR).filter(

@@ -117,6 +117,21 @@ def _save_from_post(request, form: MiniCex, *, action: str, via_link: bool, toke
     return saved, None
 
 
+def _signed_in_page(request, form: MiniCex, *, action: str, refused_to: str):
+    """The assessment page of a signed-in session (the trainee's device, or the assessor's own account):
+    GET shows it, POST saves it. Returns (saved form, None), or (None, the response to send)."""
+    if request.method == "GET":
+        return None, _no_store(_form_page(request, form, action=action))
+    try:
+        saved, refused = _save_from_post(request, form, action=action, via_link=False)
+    except services.MiniCexError as error:
+        messages.error(request, str(error))
+        return None, redirect(refused_to, form.pk)
+    if refused is not None:
+        return None, _no_store(refused)
+    return saved, None
+
+
 def _no_store(response):
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store, private"
@@ -135,12 +150,6 @@ def _trainee_form(request, form_id) -> MiniCex:
     return form
 
 
-def _on_device(form: MiniCex) -> bool:
-    # A form its assessor fills in on their own account (the Mitt-i-ST evaluator's) is not handed over.
-    return (form.state == S.AWAITING_ASSESSOR and form.mode == MiniCex.Mode.SAME_DEVICE
-            and form.assessor_confirmed_by != MiniCex.Confirmation.ACCOUNT)
-
-
 def _not_on_device(request, form: MiniCex):
     if form.state in (S.ASSESSED, S.COMPLETED):
         messages.info(request, _("Bedömningen är redan inskickad."))
@@ -149,8 +158,12 @@ def _not_on_device(request, form: MiniCex):
     return redirect("minicex:detail", form.pk)
 
 
+def _marked_here(request, form: MiniCex) -> bool:
+    return str(form.pk) in request.session.get(SESSION_KEY, [])
+
+
 def _confirmed_here(request, form: MiniCex) -> bool:
-    return form.device_confirmation_current and str(form.pk) in request.session.get(SESSION_KEY, [])
+    return form.device_confirmation_current and _marked_here(request, form)
 
 
 def _remember_confirmed(request, form: MiniCex) -> None:
@@ -190,7 +203,7 @@ def _identity(request) -> dict:
 def assess_device(request, form_id):
     """Step 1: who is assessing (name, e-mail); step 2: their password or the mailed code."""
     form = _trainee_form(request, form_id)
-    if not _on_device(form):
+    if not form.is_on_trainee_device:
         return _not_on_device(request, form)
     if request.method == "GET":
         if _confirmed_here(request, form):
@@ -255,25 +268,19 @@ def _identify(request, form: MiniCex):
 def assess_device_form(request, form_id):
     """The assessment itself, on the trainee's device, once the assessor is confirmed in this session."""
     form = _trainee_form(request, form_id)
-    if not _on_device(form):
+    if not form.is_on_trainee_device:
         return _not_on_device(request, form)
     if not _confirmed_here(request, form):
-        if form.assessor_confirmed_at is not None and str(form.pk) in request.session.get(SESSION_KEY, []):
+        if form.assessor_confirmed_at is not None and _marked_here(request, form):
             messages.error(request, _("Bekräftelsen gäller i två timmar och har gått ut. Bekräfta igen med en ny kod "
                                       "eller lösenordet; det som inte hann sparas finns kvar i webbläsaren."))
         else:
             messages.error(request, _("Bedömaren behöver bekräfta vem hen är innan bedömningen kan fyllas i."))
         return redirect("minicex:assess_device", form.pk)
-    action = reverse("minicex:assess_device_form", args=[form.pk])
-    if request.method == "GET":
-        return _no_store(_form_page(request, form, action=action))
-    try:
-        saved, refused = _save_from_post(request, form, action=action, via_link=False)
-    except services.MiniCexError as error:
-        messages.error(request, str(error))
-        return redirect("minicex:detail", form.pk)
-    if refused is not None:
-        return _no_store(refused)
+    saved, response = _signed_in_page(request, form, action=reverse("minicex:assess_device_form", args=[form.pk]),
+                                      refused_to="minicex:detail")
+    if response is not None:
+        return response
     if saved.state == S.ASSESSED:
         _forget_confirmed(request, form)
         return redirect("minicex:assess_device_done", form.pk)
@@ -293,20 +300,12 @@ def assess_device_done(request, form_id):
 # --- the assessor's own account -------------------------------------------------------------------------------
 
 
-def _may_assess_with_account(form: MiniCex, user) -> bool:
-    if form.assessor_user_id != user.pk:
-        return False
-    if form.mode == MiniCex.Mode.EMAIL_LINK:
-        return True
-    return form.mode == MiniCex.Mode.SAME_DEVICE and form.assessor_confirmed_by == MiniCex.Confirmation.ACCOUNT
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def assess(request, form_id):
     form = get_object_or_404(MiniCex.objects.visible_to(request.user).select_related("definition", "trainee"),
                              pk=form_id)
-    if not _may_assess_with_account(form, request.user):
+    if not request.user.has_perm("minicex.assess_with_account", form):
         raise PermissionDenied
     if form.state != S.AWAITING_ASSESSOR:
         return _no_store(render(request, TEMPLATES + "assess_done.html", {"form": form, "kind": "account"}))
@@ -314,16 +313,10 @@ def assess(request, form_id):
         # Signed in or not, the assessment waits for the trainee to extend the link.
         return _no_store(render(request, TEMPLATES + "assess_link_closed.html", {"state": "expired", "form": form},
                                 status=410))
-    action = reverse("minicex:assess", args=[form.pk])
-    if request.method == "GET":
-        return _no_store(_form_page(request, form, action=action))
-    try:
-        saved, refused = _save_from_post(request, form, action=action, via_link=False)
-    except services.MiniCexError as error:
-        messages.error(request, str(error))
-        return redirect("minicex:assess", form.pk)
-    if refused is not None:
-        return _no_store(refused)
+    saved, response = _signed_in_page(request, form, action=reverse("minicex:assess", args=[form.pk]),
+                                      refused_to="minicex:assess")
+    if response is not None:
+        return response
     if saved.state == S.ASSESSED:
         messages.success(request, _("Tack! Bedömningen är inskickad."))
     else:

@@ -250,6 +250,7 @@ def detail(request, form_id):
         "form": minicex,
         "is_trainee": is_trainee,
         "is_coordinator": is_coordinator,
+        "assess_signed_in": minicex.state == S.AWAITING_ASSESSOR and user.has_perm("minicex.assess_with_account", minicex),
         "events": events if (is_trainee or is_coordinator) else [],
         "amendments": amendment_rows(minicex, events),
         "case_visible": _can_see_case(user, minicex),

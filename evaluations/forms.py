@@ -167,13 +167,6 @@ class ContactMadeForm(forms.Form):
         return on
 
 
-class QualityReviewForm(forms.Form):
-    note = forms.CharField(
-        label=_("Kommentar"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Synpunkter på rapportens kvalitet. Skriv inga uppgifter om patienter."),
-    )
-
-
 class EvaluatorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.user.full_name} ({obj.get_region_display()})"

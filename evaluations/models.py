@@ -184,9 +184,15 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     material_submitted_late = models.BooleanField(default=False, editable=False)
     practice_day_held_on = models.DateField(null=True, blank=True, editable=False)
     report_delivered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    report_delivered_late = models.BooleanField(default=False, editable=False)
     quality_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     certified_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Only that the survey was answered: the answers themselves are stored apart, linked to nothing.
+    survey_answered = models.BooleanField(default=False, editable=False)
+    # The material (portfolio, recordings, programme) is deleted a while after the case ends.
+    material_purge_notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    material_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_reason = models.TextField(_("orsak"), blank=True, editable=False)
     hold_reason = models.TextField(blank=True, editable=False)
 
@@ -302,6 +308,20 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     def practice_day_has_come(self) -> bool:
         return self.practice_day is not None and self.practice_day <= local_today()
 
+    def quality_review_pending(self) -> bool:
+        return self.quality_reviewed_at is None
+
+    @property
+    def survey_due(self) -> date | None:
+        if not self.certified_at:
+            return None
+        return timezone.localdate(self.certified_at) + timedelta(days=settings.MITTIST_SURVEY_DAYS_AFTER)
+
+    def survey_time_is_up(self) -> bool:
+        """The office may close without the survey once its deadline (and so its reminder) has passed."""
+        due = self.survey_due
+        return due is not None and due < local_today()
+
     # --- transitions: they only change fields; services lock, save, audit and notify -----------
     @transition(
         field=state,
@@ -394,12 +414,14 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=S.CONTACT_MADE,
-        target=S.PRACTICE_DAY_AGREED,
+        target=RETURN_VALUE(S.PRACTICE_DAY_AGREED, S.MATERIAL_SUBMITTED),
         permission="evaluations.act_in_case",
         custom={"label": _("Registrera överenskommen praktikdag")},
     )
-    def agree_practice_day(self, on: date) -> None:
+    def agree_practice_day(self, on: date) -> str:
         self.practice_day = on
+        # A new day after one that was not held: the material sent for it still stands.
+        return self.S.MATERIAL_SUBMITTED if self.material_submitted_at else self.S.PRACTICE_DAY_AGREED
 
     @transition(
         field=state,
@@ -441,7 +463,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         source=S.MATERIAL_SUBMITTED,
         target=S.PRACTICE_DAY_HELD,
         conditions=[practice_day_has_come],
-        permission="evaluations.act_as_evaluator",
+        permission="evaluations.record_practice_day",
         custom={"label": _("Praktikdagen är genomförd")},
     )
     def mark_practice_day_held(self) -> None:
@@ -449,27 +471,44 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=S.MATERIAL_SUBMITTED,
+        target=S.CONTACT_MADE,
+        conditions=[practice_day_has_come],
+        permission="evaluations.record_practice_day",
+        custom={"label": _("Praktikdagen blev inte av")},
+    )
+    def mark_practice_day_not_held(self, reason: str) -> None:
+        # Back to agreeing a day, through the same proposals as the first time.
+        self.practice_day = None
+
+    @transition(
+        field=state,
         source=S.PRACTICE_DAY_HELD,
         target=S.REPORT_DELIVERED,
         permission="evaluations.act_as_evaluator",
-        custom={"label": _("Rapporten är skickad")},
+        custom={"label": _("Skicka rapporten")},
     )
     def deliver_report(self) -> None:
         self.report_delivered_at = timezone.now()
+        due = self.report_due
+        self.report_delivered_late = bool(due and timezone.localdate(self.report_delivered_at) > due)
 
     @transition(
         field=state,
-        source=S.REPORT_DELIVERED,
-        target=S.QUALITY_REVIEWED,
+        source=[S.REPORT_DELIVERED, S.CERTIFIED, S.CLOSED],
+        target=RETURN_VALUE(S.QUALITY_REVIEWED, S.CERTIFIED, S.CLOSED),
+        conditions=[quality_review_pending],
         permission="evaluations.review_quality",
         custom={"label": _("Registrera kvalitetsgranskning")},
     )
-    def record_quality_review(self) -> None:
+    def record_quality_review(self) -> str:
         self.quality_reviewed_at = timezone.now()
+        # A certificate issued early (by the office) does not wait for the review, nor undo it.
+        return self.S.QUALITY_REVIEWED if self.state == self.S.REPORT_DELIVERED else self.state
 
     @transition(
         field=state,
-        source=S.QUALITY_REVIEWED,
+        source=[S.REPORT_DELIVERED, S.QUALITY_REVIEWED],
         target=S.CERTIFIED,
         permission="evaluations.manage_case",
         custom={"label": _("Utfärda intyg")},
@@ -481,8 +520,20 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.CERTIFIED,
         target=S.CLOSED,
+        permission="evaluations.act_as_trainee",
+        custom={"label": _("Skicka in utvärderingen")},
+    )
+    def close_after_survey(self) -> None:
+        self.survey_answered = True
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.CERTIFIED,
+        target=S.CLOSED,
+        conditions=[survey_time_is_up],
         permission="evaluations.manage_case",
-        custom={"label": _("Avsluta ärendet")},
+        custom={"label": _("Avsluta utan utvärdering")},
     )
     def close(self) -> None:
         self.closed_at = timezone.now()
@@ -580,10 +631,14 @@ ACTION_LABELS = {
     "material_submitted": _("Material inskickat"),
     "material_reopened": _("Materialet öppnat igen"),
     "practice_day_held": _("Praktikdag genomförd"),
+    "practice_day_not_held": _("Praktikdagen blev inte av"),
     "report_delivered": _("Rapport skickad"),
     "quality_reviewed": _("Kvalitetsgranskning registrerad"),
     "certificate_issued": _("Intyg utfärdat"),
     "closed": _("Ärendet avslutat"),
+    "survey_answered": _("Utvärderingen besvarad, ärendet avslutat"),
+    "material_purge_notice": _("Besked om radering av materialet skickat"),
+    "material_purged": _("Materialet raderat hos SFAM"),
     "withdrawn": _("Ärendet avbrutet"),
     "put_on_hold": _("Ärendet vilande"),
     "resumed": _("Ärendet återupptaget"),

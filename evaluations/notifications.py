@@ -5,8 +5,10 @@ says what is true when it is sent. The functions here only pick recipients and b
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from mittist.accounts.models import Role
 from mittist.mailer import Recipient, queue_task_on_commit, send_now
 
 from .models import Evaluation
@@ -43,15 +45,39 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
         return [_office()]
     if kind == "practice_day_agreed":
         return [trainee, _office()] + ([evaluator] if evaluator else [])
-    if kind in {"report_delivered", "certificate_issued"}:
+    if kind in {"report_delivered", "certificate_issued", "certificate_revoked"}:
         return [trainee]
+    if kind == "practice_day_not_held":
+        return [trainee, _office()] + ([evaluator] if evaluator else [])
+    if kind == "review_feedback":
+        return [evaluator] if evaluator else []
+    if kind == "report_awaits_review":
+        User = get_user_model()
+        readers = User.objects.filter(role=Role.QUALITY, is_active=True).order_by("full_name")
+        return [Recipient.of(user) for user in readers]
     raise ValueError(f"unknown notification {kind!r}")
+
+
+def _url(name: str, case) -> str:
+    return settings.SITE_URL + reverse(name, args=[case.pk])
+
+
+def _links(case: Evaluation) -> dict:
+    """Where each message's button goes: the page that keeps its promise."""
+    return {
+        "case_url": _case_url(case),
+        "report_url": _url("reports:read", case),
+        "write_report_url": _url("reports:write", case),
+        "review_queue_url": settings.SITE_URL + reverse("evaluations:quality_home"),
+        "certificate_url": _url("certificates:download", case),
+        "home_url": settings.SITE_URL + reverse("home"),
+    }
 
 
 def deliver(kind: str, case_id: str, extra: dict | None = None) -> int:
     extra = extra or {}
     case = Evaluation.objects.with_related().get(pk=case_id)
-    context = {"case": case, "case_url": _case_url(case), **extra}
+    context = {"case": case, **_links(case), **extra}
     recipients = _recipients(kind, case, extra)
     for recipient in recipients:
         send_now(kind, recipient, context)

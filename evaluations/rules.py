@@ -34,5 +34,6 @@ rules.add_perm(
     is_coordinator | (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator),
 )
 rules.add_perm("evaluations.review_quality", is_quality_reviewer & case_is_reviewable)
+rules.add_perm("evaluations.record_practice_day", is_coordinator | (is_evaluator & is_case_evaluator))
 rules.add_perm("evaluations.see_personnummer", is_trainee & is_case_trainee)
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)

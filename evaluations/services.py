@@ -41,16 +41,21 @@ def require_permission(case: Evaluation, by, verb: str) -> None:
         raise PermissionDenied
 
 
-def _check(case: Evaluation, by, verb: str, refused: str) -> None:
+def _check(case: Evaluation, by, verb: str, refused: str, *, on_behalf: bool = False) -> None:
     # Rights first, so someone without them learns nothing about the case's state.
-    require_permission(case, by, verb)
+    if not on_behalf:
+        require_permission(case, by, verb)
     if not can_proceed(getattr(case, verb)):
         raise CaseStateError(refused)
 
 
-def _step(case: Evaluation, by, verb: str, refused: str, *args, **kwargs) -> str:
-    """Run one FSM transition on a locked case; returns the state it left."""
-    _check(case, by, verb, refused)
+def _step(case: Evaluation, by, verb: str, refused: str, *args, on_behalf: bool = False, **kwargs) -> str:
+    """Run one FSM transition on a locked case; returns the state it left.
+
+    `on_behalf`: the step follows from another that `by` had the right to take (the certificate that
+    the recorded quality review issues), so the transition's own permission is not asked again.
+    """
+    _check(case, by, verb, refused, on_behalf=on_behalf)
     before = case.state
     getattr(case, verb)(*args, **kwargs)
     case.refresh_next_due()
@@ -58,6 +63,11 @@ def _step(case: Evaluation, by, verb: str, refused: str, *args, **kwargs) -> str
     # Deadlines hang on the state and its dates: the scheduling app re-plans the case's reminders.
     queue_task_on_commit("scheduling.reminders.replan_reminders", str(case.pk))
     return before
+
+
+# The case's sub-apps (report, certificate) and the satellites take steps through these.
+locked_case = _locked
+take_step = _step
 
 
 # --- registration ---------------------------------------------------------------------------------
@@ -279,36 +289,43 @@ def case_mark_practice_day_held(*, case: Evaluation, by) -> Evaluation:
     return case
 
 
-def case_deliver_report(*, case: Evaluation, by) -> Evaluation:
+def case_mark_practice_day_not_held(*, case: Evaluation, by, reason: str) -> Evaluation:
+    """The day did not happen: the case goes back to agreeing a new one, the material sent stays."""
     with transaction.atomic():
         case = _locked(case)
-        before = _step(case, by, "deliver_report", _("Rapporten kan inte skickas i detta skede."))
-        CaseEvent.record(case, by, "report_delivered", from_state=before)
-        notifications.queue("report_delivered", case)
+        day = case.practice_day
+        before = _step(
+            case,
+            by,
+            "mark_practice_day_not_held",
+            _("Praktikdagen kan markeras som inte genomförd först på eller efter praktikdagen."),
+            reason,
+        )
+        note = _("%(day)s. %(reason)s") % {"day": day.isoformat() if day else "–", "reason": reason}
+        CaseEvent.record(case, by, "practice_day_not_held", from_state=before, note=note)
+        notifications.queue("practice_day_not_held", case, day=day.isoformat() if day else "", reason=reason)
     return case
 
 
-def case_record_quality_review(*, case: Evaluation, by, note: str = "") -> Evaluation:
-    with transaction.atomic():
-        case = _locked(case)
-        before = _step(case, by, "record_quality_review", _("Kvalitetsgranskningen kan inte registreras i detta skede."))
-        CaseEvent.record(case, by, "quality_reviewed", from_state=before, note=note)
-    return case
+# The report's delivery, the quality review and the certificate are services of their own apps
+# (evaluations.reports, evaluations.certificates): each needs more than a state change.
 
 
-def case_issue_certificate(*, case: Evaluation, by) -> Evaluation:
+def case_close_after_survey(*, case: Evaluation, by) -> Evaluation:
+    """The trainee's survey is in (the survey app stores the answers, linked to nothing): the case ends."""
     with transaction.atomic():
         case = _locked(case)
-        before = _step(case, by, "issue_certificate", _("Intyg kan utfärdas först efter kvalitetsgranskningen."))
-        CaseEvent.record(case, by, "certificate_issued", from_state=before)
-        notifications.queue("certificate_issued", case)
+        before = _step(case, by, "close_after_survey", _("Utvärderingen kan skickas in när intyget är utfärdat."))
+        CaseEvent.record(case, by, "survey_answered", from_state=before)
     return case
 
 
 def case_close(*, case: Evaluation, by) -> Evaluation:
     with transaction.atomic():
         case = _locked(case)
-        before = _step(case, by, "close", _("Ärendet kan avslutas först när intyget är utfärdat."))
+        before = _step(
+            case, by, "close", _("Ärendet kan avslutas utan utvärdering först när tiden för utvärderingen har gått ut.")
+        )
         CaseEvent.record(case, by, "closed", from_state=before)
     return case
 

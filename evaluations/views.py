@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 from mittist.forms import add_validation_error
 
 from . import selectors, services
+from .extensions import panels_for, registry
 from .forms import (
     AssignForm,
     CaseFilterForm,
     ContactMadeForm,
     DeclineForm,
     EvaluatorForm,
-    QualityReviewForm,
     ReasonForm,
     ReassignForm,
     RegistrationForm,
@@ -117,12 +117,8 @@ ACTIONS = {
                done=gettext_lazy("Materialet är öppnat igen och ST-läkaren kan ändra det.")),
         Action("mark_practice_day_held", services.case_mark_practice_day_held, style="primary",
                done=gettext_lazy("Praktikdagen är markerad som genomförd.")),
-        Action("deliver_report", services.case_deliver_report, style="primary",
-               done=gettext_lazy("Rapporten är markerad som skickad.")),
-        Action("record_quality_review", services.case_record_quality_review, QualityReviewForm, "primary",
-               done=gettext_lazy("Kvalitetsgranskningen är registrerad.")),
-        Action("issue_certificate", services.case_issue_certificate, style="primary",
-               done=gettext_lazy("Intyget är utfärdat.")),
+        Action("mark_practice_day_not_held", services.case_mark_practice_day_not_held, ReasonForm, "danger",
+               done=gettext_lazy("Praktikdagen är markerad som inte genomförd. Kom överens om en ny dag.")),
         Action("close", services.case_close, done=gettext_lazy("Ärendet är avslutat.")),
         Action("put_on_hold", services.case_put_on_hold, ReasonForm, done=gettext_lazy("Ärendet är vilande.")),
         Action("resume", services.case_resume, style="primary", done=gettext_lazy("Ärendet är återupptaget.")),
@@ -176,6 +172,7 @@ def case_detail(request, case_id, bound_actions=None, status=200):
         "show_personnummer": request.user.has_perm("evaluations.see_personnummer", case),
         # Notes hold internal reasons (overrides, declines): the office reads them, not every party.
         "show_event_notes": request.user.has_perm("evaluations.manage_case", case),
+        "case_panels": panels_for(registry.case_panels, request, case),
     }
     return render(request, "evaluations/case_detail.html", context, status=status)
 

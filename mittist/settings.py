@@ -96,8 +96,11 @@ INSTALLED_APPS = [
     "mittist.accounts",
     "evaluations",
     "evaluations.minicex",
+    "evaluations.reports",
+    "evaluations.certificates",
     "portfolio",
     "scheduling",
+    "survey",
 ]
 
 MIDDLEWARE = [
@@ -371,3 +374,32 @@ MITTIST_REMINDER_STALE_DAYS = env_int("MITTIST_REMINDER_STALE_DAYS", 7)
 MITTIST_REMINDER_EARLIEST_HOUR = env_int("MITTIST_REMINDER_EARLIEST_HOUR", 7)
 if not 0 <= MITTIST_REMINDER_EARLIEST_HOUR <= 23:
     raise ImproperlyConfigured("MITTIST_REMINDER_EARLIEST_HOUR must be an hour from 0 to 23")
+
+# --- The second half: report, sharing, certificate, survey, purge --------------------------------
+# Nothing about a case's content stays at SFAM: the report is kept only for the quality review and the
+# trainee's sharing, the material only while the case runs. Each purge is announced to the trainee first.
+MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW = env_int("MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", 30)
+MITTIST_REPORT_KEEP_DAYS_MAX = env_int("MITTIST_REPORT_KEEP_DAYS_MAX", 90)
+MITTIST_MATERIAL_KEEP_DAYS_AFTER_END = env_int("MITTIST_MATERIAL_KEEP_DAYS_AFTER_END", 30)
+MITTIST_PURGE_NOTICE_DAYS = env_int("MITTIST_PURGE_NOTICE_DAYS", 7)
+# A link the trainee gives a reader of the report; never outlives the report itself.
+MITTIST_REPORT_SHARE_DAYS = env_int("MITTIST_REPORT_SHARE_DAYS", 30)
+# Public verification pages (certificate code, report checksum): wrong tries per address and hour.
+MITTIST_VERIFY_ATTEMPTS_PER_HOUR = env_int("MITTIST_VERIFY_ATTEMPTS_PER_HOUR", 20)
+# The survey's aggregates show a region only when at least this many answers come from it.
+MITTIST_SURVEY_MIN_GROUP = env_int("MITTIST_SURVEY_MIN_GROUP", 5)
+MITTIST_CERTIFICATE_ISSUER = env_str("MITTIST_CERTIFICATE_ISSUER", "Svensk förening för allmänmedicin (SFAM)")
+for _name in (
+    "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
+    "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+if MITTIST_PURGE_NOTICE_DAYS >= MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW:
+    raise ImproperlyConfigured("MITTIST_PURGE_NOTICE_DAYS must be less than MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW")
+
+# Shared counters (rate limits) must be shared by every web process: Redis when there is one, else the database.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "mittist_cache"}}

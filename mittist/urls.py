@@ -9,7 +9,10 @@ urlpatterns = [
     path("sprak/", account_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("evaluations.urls")),
+    path("", include("evaluations.reports.urls")),
+    path("", include("evaluations.certificates.urls")),
     path("", include("portfolio.urls")),
     path("", include("scheduling.urls")),
     path("mini-cex/", include("evaluations.minicex.urls")),
+    path("", include("survey.urls")),
 ]

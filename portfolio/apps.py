@@ -12,3 +12,10 @@ class PortfolioConfig(AppConfig):
         from .audit import ACTION_LABELS as PORTFOLIO_LABELS
 
         ACTION_LABELS.update(PORTFOLIO_LABELS)
+
+        from evaluations.extensions import register_trainee_questions
+
+        from .selectors import trainee_questions
+
+        # The report answers the trainee's questions from section B, one by one.
+        register_trainee_questions(trainee_questions)

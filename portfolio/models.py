@@ -49,6 +49,10 @@ class Section(models.Model):
     def answer(self, key: str) -> str:
         return str(self.data.get(key, "") or "")
 
+    @property
+    def keys(self) -> list[str]:
+        return self.definition.keys
+
     def missing_prompts(self) -> list:
         return [p for p in self.definition.prompts if p.required and not self.answer(p.key).strip()]
 

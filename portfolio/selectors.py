@@ -124,3 +124,11 @@ def portfolio_status(case: Evaluation) -> PortfolioStatus:
                 url("recording_edit", status.recording.pk),
             ))
     return PortfolioStatus(case, statuses, documents, recordings, link, missing)
+
+
+def trainee_questions(case: Evaluation) -> list[str]:
+    """The trainee's three questions to the evaluator (section B), in order; the report answers each."""
+    section = Section.objects.filter(case=case, code="B").first()
+    if section is None:
+        return []
+    return [q for q in (section.answer(f"question_{n}").strip() for n in (1, 2, 3)) if q]

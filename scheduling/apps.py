@@ -38,4 +38,11 @@ class SchedulingConfig(AppConfig):
         from .audit import ACTION_LABELS as SCHEDULING_LABELS
 
         ACTION_LABELS.update(SCHEDULING_LABELS)
+
+        from evaluations.extensions import register_report_panel
+
+        from .programme import report_panel_context
+
+        # Beside the report form: the day's sitting-in patients, as the programme had them.
+        register_report_panel("scheduling/programme/_report_panel.html", 20, report_panel_context)
         post_migrate.connect(register_reminder_sweep, sender=self, dispatch_uid="scheduling.register_reminder_sweep")

@@ -60,7 +60,9 @@ def _plan(case_id) -> tuple[str, Evaluation, CalendarInvite] | None:
         invite = CalendarInvite.objects.select_for_update().filter(case=case).first()
         if invite is not None and invite.cancelled_at is not None:
             return None  # a cancelled event stays cancelled
-        reschedules = CaseEvent.objects.filter(case=case, action="practice_day_rescheduled").count()
+        # A day agreed again after one that was not held is a change of the same event, like a move.
+        changes = CaseEvent.objects.filter(case=case, action__in=["practice_day_rescheduled", "practice_day_agreed"])
+        reschedules = max(0, changes.count() - 1)
         if case.state == S.WITHDRAWN:
             if invite is None:
                 return None  # nobody has the day in a calendar

@@ -445,3 +445,15 @@ def suggested_programme(case: Evaluation) -> list[dict]:
     closing_ends = (_as_datetime(_t(closing_starts)) + timedelta(minutes=30)).time().strftime("%H:%M")
     items.append(item(closing_starts, closing_ends, Kind.CLOSING_TALK, SUGGESTION_NOTES[Kind.CLOSING_TALK]))
     return items
+
+
+def report_panel_context(request, case: Evaluation) -> dict | None:
+    """The programme's sitting-in slots for the evaluator's report page; None when there is no programme."""
+    if not can_read_programme(request.user, case):
+        return None
+    programme = Programme.objects.filter(case=case).first()
+    if programme is None:
+        return None
+    slots = [(item, patient_summary(item)) for item in programme.items.select_related("minicex").order_by("start")
+             if item.kind == Kind.SITTING_IN]
+    return {"slots": slots}

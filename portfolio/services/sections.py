@@ -5,16 +5,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mittist.autosave import VersionConflict
+
 from ..models import Section
 from .common import PortfolioError, record
 
 
-class SectionConflict(Exception):
+class SectionConflict(VersionConflict):
     """The section changed since the user loaded it: both versions go back to the user to merge."""
 
-    def __init__(self, section: Section):
-        super().__init__("section changed since it was loaded")
-        self.section = section
+    @property
+    def section(self) -> Section:
+        return self.obj
 
 
 MAX_ANSWER_LENGTH = 20_000

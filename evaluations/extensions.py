@@ -1,0 +1,90 @@
+"""Where the satellites (portfolio, scheduling, survey) plug into the case without the core importing them.
+
+The arrows run one way: a satellite imports the core and, in its AppConfig.ready(), registers what the
+core should show or do for it. The core only ever calls what is registered here.
+
+- `register_case_panel(template, order, context=None)`: a card on the case page. `context(request, case)`
+  returns the template's context, or None to show nothing (no rights, nothing to show).
+- `register_trainee_questions(provider)`: `provider(case) -> list[str]`, the trainee's questions to the
+  evaluator (portfolio section B), which the report answers one by one.
+- `register_report_panel(template, order, context)`: beside the report form, e.g. the day's programme.
+- `register_material_purger(purger)`: `purger(case) -> list[str]`, deletes the app's material of an ended
+  case (rows and files) and returns the storage names of the files it removed. Must be safe to run twice.
+- `register_material_download(label, url_name, order)`: what the trainee can download before the purge
+  (url_name takes the case's pk).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    order: int
+    context: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Download:
+    label: object
+    url_name: str
+    order: int
+
+
+@dataclass
+class _Registry:
+    case_panels: list[Panel] = field(default_factory=list)
+    report_panels: list[Panel] = field(default_factory=list)
+    question_providers: list[Callable] = field(default_factory=list)
+    material_purgers: list[Callable] = field(default_factory=list)
+    material_downloads: list[Download] = field(default_factory=list)
+
+
+registry = _Registry()
+
+
+def _add_once(items: list, item) -> None:
+    # ready() can run twice (tests, autoreload): registering twice must not show a panel twice.
+    if item not in items:
+        items.append(item)
+
+
+def register_case_panel(template: str, order: int, context: Callable | None = None) -> None:
+    _add_once(registry.case_panels, Panel(template, order, context))
+    registry.case_panels.sort(key=lambda p: p.order)
+
+
+def register_report_panel(template: str, order: int, context: Callable) -> None:
+    _add_once(registry.report_panels, Panel(template, order, context))
+    registry.report_panels.sort(key=lambda p: p.order)
+
+
+def register_trainee_questions(provider: Callable) -> None:
+    _add_once(registry.question_providers, provider)
+
+
+def register_material_purger(purger: Callable) -> None:
+    _add_once(registry.material_purgers, purger)
+
+
+def register_material_download(label, url_name: str, order: int) -> None:
+    _add_once(registry.material_downloads, Download(label, url_name, order))
+    registry.material_downloads.sort(key=lambda d: d.order)
+
+
+def panels_for(panels: list[Panel], request, case) -> list[tuple[str, dict]]:
+    shown = []
+    for panel in panels:
+        context = panel.context(request, case) if panel.context else {}
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
+
+
+def trainee_questions(case) -> list[str]:
+    for provider in registry.question_providers:
+        questions = provider(case)
+        if questions:
+            return list(questions)
+    return []

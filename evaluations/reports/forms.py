@@ -1,0 +1,151 @@
+"""The report form, built from the report template's sections, and the forms around the report."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mittist.definitions import localized
+from mittist.text import has_control_characters
+
+from .models import QualityReview, Report, ReportShare
+from .services import MAX_ANSWER_LENGTH, MAX_COMMENTS_LENGTH
+
+
+class DraftField(forms.CharField):
+    """Free text that may be empty while it is a draft; never stripped; line breaks as "\\n"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8, "spellcheck": "true"}))
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        pass  # `required` marks what counts for completeness; a draft is saved as it is
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+@dataclass
+class Field:
+    key: str
+    bound: forms.BoundField
+    question: str = ""  # the trainee's question this answers, shown above the answer
+    conflict: str | None = None
+
+    @property
+    def has_conflict(self) -> bool:
+        return self.conflict is not None
+
+
+@dataclass
+class Part:
+    """One section of the report as the pages show it: a heading and one or more fields."""
+
+    key: str
+    title: str
+    help: str
+    kind: str
+    required: bool
+    fields: list[Field]
+
+
+class ReportForm(forms.Form):
+    use_required_attribute = False  # browser validation would block saving a draft
+
+    def __init__(self, report: Report, questions: list[str], *args, conflicts: dict | None = None, **kwargs):
+        kwargs.setdefault("initial", report.answers)
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.questions = questions
+        self.conflicts = conflicts or {}
+        for item in report.template.items:
+            if item.get("kind") == "questions":
+                for number in range(1, int(item.get("count", 3)) + 1):
+                    label = _("Svar på fråga %(n)s") % {"n": number}
+                    # The question itself is shown above its answer (Field.question), not as help text.
+                    self.fields[f"{item['key']}_{number}"] = DraftField(label=label, required=item.get("required", True))
+            else:
+                self.fields[item["key"]] = DraftField(
+                    label=localized(item, "label"), required=item.get("required", True),
+                    help_text=escape(localized(item, "help")),
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        for key, value in cleaned.items():
+            if value and len(value) > MAX_ANSWER_LENGTH:
+                self.add_error(key, _(
+                    "Texten är för lång: %(length)s tecken, högst %(max)s går att spara per fält. "
+                    "Korta texten – ingenting sparades."
+                ) % {"length": len(value), "max": MAX_ANSWER_LENGTH})
+        return cleaned
+
+    def answers(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(key) or "" for key in self.fields}
+
+    def parts(self) -> list[Part]:
+        result = []
+        for item in self.report.template.items:
+            if item.get("kind") == "questions":
+                fields = []
+                for number in range(1, int(item.get("count", 3)) + 1):
+                    key = f"{item['key']}_{number}"
+                    question = self.questions[number - 1] if number <= len(self.questions) else ""
+                    fields.append(Field(key, self[key], question, self.conflicts.get(key)))
+            else:
+                fields = [Field(item["key"], self[item["key"]], conflict=self.conflicts.get(item["key"]))]
+            result.append(Part(item["key"], localized(item, "label"), localized(item, "help"),
+                               item.get("kind", "text"), item.get("required", True), fields))
+        return result
+
+
+def report_parts(report: Report, questions: list[str] | None = None) -> list[Part]:
+    """The report as a reader sees it (questions from the delivered report unless given)."""
+    return ReportForm(report, report.questions if questions is None else questions).parts()
+
+
+class ShareForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Vem delar du med?"), choices=ReportShare.Kind.choices,
+                             widget=forms.RadioSelect)
+    name = forms.CharField(label=gettext_lazy("Namn"), max_length=150)
+    email = forms.EmailField(
+        label=gettext_lazy("E-postadress"), max_length=254,
+        help_text=gettext_lazy("Länken skickas hit. Den som har länken kan läsa rapporten, så kontrollera adressen."),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if has_control_characters(name):
+            raise forms.ValidationError(_("Namnet innehåller tecken som inte går att använda (till exempel radbrytningar)."))
+        return " ".join(name.split())
+
+
+class ReviewForm(forms.Form):
+    comments = forms.CharField(
+        label=gettext_lazy("Kommentarer"), required=False, max_length=MAX_COMMENTS_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("Om rapportens kvalitet. Inga uppgifter om patienter."),
+    )
+    send_to_evaluator = forms.BooleanField(label=gettext_lazy("Skicka kommentarerna till värderaren"), required=False)
+
+    def __init__(self, review: QualityReview, *args, **kwargs):
+        kwargs.setdefault("initial", {"comments": review.comments, "send_to_evaluator": review.send_to_evaluator,
+                                      **{f"item_{k}": v for k, v in review.answers.items()}})
+        super().__init__(*args, **kwargs)
+        self.review = review
+        for item in review.checklist.items:
+            self.fields[f"item_{item['key']}"] = forms.ChoiceField(
+                label=localized(item, "label"), required=False, choices=QualityReview.Answer.choices,
+                widget=forms.RadioSelect, help_text=escape(localized(item, "help")),
+            )
+
+    def checklist_fields(self):
+        return [self[f"item_{key}"] for key in self.review.checklist.keys]
+
+    def answers(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(f"item_{key}") for key in self.review.checklist.keys
+                if self.cleaned_data.get(f"item_{key}")}

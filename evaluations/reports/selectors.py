@@ -1,0 +1,78 @@
+"""Reads about reports: what the pages list and show. No writes here."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import QuerySet
+
+from evaluations.models import Evaluation
+from mittist.definitions import localized
+
+from .models import QualityReview, Report
+from .rules import report_of
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """How a case's report stands: dates and flags only, never its text (the coordinator reads this)."""
+
+    due: date | None
+    started: bool
+    delivered_at: datetime | None
+    delivered_by_name: str
+    late: bool
+    reviewed_at: datetime | None
+    reviewer_name: str
+    review_taken_by: str
+    purge_due: date | None
+    purged_at: datetime | None
+    sha256: str
+    share_count: int
+
+    @property
+    def delivered(self) -> bool:
+        return self.delivered_at is not None
+
+
+def report_facts(case: Evaluation) -> ReportFacts:
+    report = report_of(case)
+    review = QualityReview.objects.filter(report=report).first() if report is not None else None
+    delivered = report is not None and report.delivered_at is not None
+    return ReportFacts(
+        due=case.report_due,
+        started=report is not None and report.version > 0,
+        delivered_at=report.delivered_at if report else None,
+        delivered_by_name=report.delivered_by_name if report else "",
+        late=bool(report and report.delivered_late),
+        reviewed_at=case.quality_reviewed_at,
+        reviewer_name=review.reviewer_name if review and review.completed_at else "",
+        review_taken_by=review.reviewer_name if review and not review.completed_at else "",
+        purge_due=report.purge_due() if delivered and not report.purged_at else None,
+        purged_at=report.purged_at if report else None,
+        sha256=report.pdf_sha256 if report else "",
+        share_count=report.shares.count() if delivered else 0,
+    )
+
+
+def quality_queue() -> QuerySet:
+    """Delivered reports not yet reviewed (nor purged), the oldest delivery first."""
+    return (
+        Report.objects.filter(delivered_at__isnull=False, purged_at__isnull=True, case__quality_reviewed_at__isnull=True)
+        .select_related("case__trainee", "case__evaluator__user", "review")
+        .order_by("delivered_at")
+    )
+
+
+def recently_reviewed(limit: int = 50) -> QuerySet:
+    return (
+        Report.objects.filter(case__quality_reviewed_at__isnull=False)
+        .select_related("case__trainee", "case__evaluator__user", "review")
+        .order_by("-case__quality_reviewed_at")[:limit]
+    )
+
+
+def review_rows(review: QualityReview) -> list[tuple[str, str]]:
+    """(checklist item, answer) in the checklist's order, as the page shows a recorded review."""
+    labels = dict(QualityReview.Answer.choices)
+    return [(localized(item, "label"), str(labels.get(review.answers.get(item["key"]), "")))
+            for item in review.checklist.items]

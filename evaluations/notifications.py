@@ -62,7 +62,7 @@ def _url(name: str, case) -> str:
     return settings.SITE_URL + reverse(name, args=[case.pk])
 
 
-def _links(case: Evaluation) -> dict:
+def links(case: Evaluation) -> dict:
     """Where each message's button goes: the page that keeps its promise."""
     return {
         "case_url": _case_url(case),
@@ -77,7 +77,7 @@ def _links(case: Evaluation) -> dict:
 def deliver(kind: str, case_id: str, extra: dict | None = None) -> int:
     extra = extra or {}
     case = Evaluation.objects.with_related().get(pk=case_id)
-    context = {"case": case, **_links(case), **extra}
+    context = {"case": case, **links(case), **extra}
     recipients = _recipients(kind, case, extra)
     for recipient in recipients:
         send_now(kind, recipient, context)

@@ -68,6 +68,7 @@ def _step(case: Evaluation, by, verb: str, refused: str, *args, on_behalf: bool 
 # The case's sub-apps (report, certificate) and the satellites take steps through these.
 locked_case = _locked
 take_step = _step
+check_step = _check
 
 
 # --- registration ---------------------------------------------------------------------------------

@@ -125,14 +125,43 @@ def review_report(case, by):
     """A quality group member takes the report, answers the checklist and records the review."""
     from evaluations.reports import services as report_services
 
-    report = case.report
-    review = report_services.review_take(report=report, by=by)
+    review = report_services.review_take(case=case, by=by)
     review = report_services.review_save(
         review=review, by=by, answers={key: "yes" for key in review.checklist.keys}, comments="",
         send_to_evaluator=False, base_version=review.version,
     )
     report_services.review_complete(review=review, by=by)
     return Evaluation.objects.get(pk=case.pk)
+
+
+def write_full_report(case):
+    """Test set-up: every field of the case's report filled in directly (the audit trail is not touched)."""
+    from evaluations.reports import services as report_services
+
+    report = report_services.report_for(case)
+    report.answers = complete_answers(report)
+    report.save(update_fields=["answers"])
+    return report
+
+
+def taken_review(case, by):
+    """A quality group member has taken the case's report and answered the whole checklist."""
+    from evaluations.reports import services as report_services
+
+    review = report_services.review_take(case=case, by=by)
+    return report_services.review_save(
+        review=review, by=by, answers={key: "yes" for key in review.checklist.keys}, comments="",
+        send_to_evaluator=False, base_version=review.version,
+    )
+
+
+def close_after_the_survey_time(case, by):
+    """The coordinator closes a certified case once the survey's time is up."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() + timedelta(days=60), tick=False):
+        return services.case_close(case=case, by=by)
 
 
 def close_with_survey(case, by):

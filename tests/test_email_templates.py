@@ -19,6 +19,7 @@ from mittist.accounts.models import Role, User
 from mittist.mailer import Recipient, render_message
 
 SITE_URL = "https://mittist.example.org"
+CASE_ID = "00000000-0000-0000-0000-000000000001"
 CASE_URL = SITE_URL + "/arenden/00000000-0000-0000-0000-000000000001/"
 SET_PASSWORD_URL = SITE_URL + "/konto/losenord/MQ/abc-123/"
 # An apostrophe and an ampersand: HTML must escape them, plain text and subjects must not.
@@ -48,6 +49,7 @@ KINDS = {
     "report_delivered": (True, {}),
     "certificate_issued": (True, {}),
     "case_withdrawn": (True, {"reason": REASON}),
+    "practice_day_not_held": (True, {"day": "2026-06-10", "reason": REASON}),
 }
 # The previous evaluator can no longer open the case, so that mail links to the site instead.
 LINKS_TO_SITE = {"previous_evaluator_released"}
@@ -63,6 +65,7 @@ def _site_url(settings):
 def make_case(*, with_evaluator: bool = True) -> Evaluation:
     trainee = User(email="testa.st@example.org", full_name=TRAINEE_NAME, role=Role.TRAINEE, language="sv")
     case = Evaluation(
+        id=CASE_ID,
         trainee=trainee,
         workplace=WORKPLACE,
         region="uppsala",
@@ -89,7 +92,7 @@ def render_all(kind: str, *, with_evaluator: bool, extra: dict):
     assert recipients, f"{kind} has nobody to go to"
     for recipient in recipients:
         # The same context deliver() and send_now() build.
-        context = {"recipient": recipient, "case": case, "case_url": CASE_URL, **extra}
+        context = {"recipient": recipient, "case": case, **notifications.links(case), **extra}
         for language in LANGUAGES:
             yield (recipient, language, *render_message(kind, context, language))
 
@@ -109,6 +112,9 @@ def assert_rendered_cleanly(subject: str, text: str, html: str, language: str) -
     assert "Svensk förening för allmänmedicin · Mitt-i-ST" in html
 
 
+BUTTON_URLS = {"report_delivered": CASE_URL + "rapport/"}
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_case_message_renders_for_every_recipient(kind):
     with_evaluator, extra = KINDS[kind]
@@ -120,7 +126,8 @@ def test_case_message_renders_for_every_recipient(kind):
         assert_rendered_cleanly(subject, text, html, language)
         assert TRAINEE_NAME in text, (kind, recipient)
         assert escape(TRAINEE_NAME) in html, (kind, recipient)
-        url = SITE_URL if kind in LINKS_TO_SITE else CASE_URL
+        # Each message's button goes to the page that keeps its promise.
+        url = SITE_URL if kind in LINKS_TO_SITE else BUTTON_URLS.get(kind, CASE_URL)
         assert url in text
         assert f'href="{url}"' in html, "the call-to-action button links to the page"
         # Everyone is greeted; the office as "Hej!", people by name.

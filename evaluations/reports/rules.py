@@ -60,5 +60,6 @@ rules.add_perm(
 )
 rules.add_perm("reports.view_status", is_coordinator | case_trainee | case_evaluator | is_quality_reviewer)
 rules.add_perm("reports.share", case_trainee & report_delivered & report_not_purged)
+rules.add_perm("reports.read_for_review", is_quality_reviewer & report_delivered & report_not_purged)
 rules.add_perm("reports.review", is_quality_reviewer & report_delivered & report_not_purged & review_pending)
 rules.add_perm("reports.see_review", is_coordinator | is_quality_reviewer)

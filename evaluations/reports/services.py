@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from evaluations import notifications
 from evaluations.extensions import trainee_questions
 from evaluations.models import CaseEvent, Evaluation
-from evaluations.services import CaseStateError, locked_case, take_step
+from evaluations.services import CaseStateError, check_step, locked_case, take_step
 from mittist import crypto
 from mittist.autosave import AutosaveRefused, VersionConflict
 from mittist.definitions import localized
@@ -94,7 +94,7 @@ def report_save(*, report: Report, by, data: dict, base_version: int) -> Report:
         case = locked_case(report.case)
         locked = Report.objects.select_for_update().select_related("template").get(pk=report.pk)
         if not by.has_perm("reports.write", case) or locked.is_locked:
-            raise PermissionDenied
+            raise PermissionDenied  # the page answers "cannot be changed any more"; text stays in the browser
         if base_version != locked.version:
             locked.case = case
             raise ReportConflict(locked)
@@ -151,15 +151,16 @@ def report_deliver(*, report: Report, by) -> Report:
         case = locked_case(report.case)
         report = Report.objects.select_for_update().select_related("template").get(pk=report.pk)
         report.case = case
-        if not by.has_perm("reports.write", case):
-            if report.is_delivered:
-                raise CaseStateError(_("Rapporten är redan skickad."))
-            raise PermissionDenied
+        refused = _("Rapporten är redan skickad.") if report.is_delivered else _(
+            "Rapporten kan skickas när praktikdagen är genomförd."
+        )
+        # Rights, then state, then content: someone without rights learns nothing about the case.
+        check_step(case, by, "deliver_report", refused)
         questions = trainee_questions(case)
         missing = report_missing(report, questions)
         if missing:
             raise ReportIncomplete(missing)
-        before = take_step(case, by, "deliver_report", _("Rapporten kan skickas när praktikdagen är genomförd."))
+        before = take_step(case, by, "deliver_report", refused)
         report.questions = questions
         report.delivered_at = case.report_delivered_at
         report.delivered_by = by
@@ -263,14 +264,15 @@ def share_viewed(*, share: ReportShare, what: str = "report") -> ReportShare:
 # --- the quality review -----------------------------------------------------------------------------
 
 
-def review_take(*, report: Report, by) -> QualityReview:
+def review_take(*, case: Evaluation, by) -> QualityReview:
     """A quality group member takes a delivered report, so two do not review the same one."""
     with transaction.atomic():
-        case = locked_case(report.case)
-        report = Report.objects.select_for_update().get(pk=report.pk)
-        report.case = case
-        if not by.has_perm("reports.review", case):
+        case = locked_case(case)
+        if not by.has_perm("reports.read_for_review", case):
             raise PermissionDenied
+        if case.quality_reviewed_at is not None:
+            raise CaseStateError(_("Rapporten är redan granskad."))
+        report = Report.objects.select_for_update().get(case=case)
         review = QualityReview.objects.select_for_update().filter(report=report).first()
         if review is not None and review.reviewer_id and review.reviewer_id != by.pk:
             raise CaseStateError(

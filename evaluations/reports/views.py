@@ -392,7 +392,7 @@ def review(request, case_id):
         action = request.POST.get("action")
         try:
             if action == "take":
-                services.review_take(report=report, by=user)
+                services.review_take(case=case, by=user)
                 messages.success(request, _("Du granskar nu den här rapporten. De andra i gruppen ser det."))
                 return redirect("reports:review", case.pk)
             if action == "release" and existing is not None:

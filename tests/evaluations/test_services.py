@@ -11,11 +11,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from evaluations import notifications, services
+from evaluations.certificates.services import certificate_issue_early
+from evaluations.reports import services as report_services
 from evaluations.models import CaseEvent, Evaluation
 from mittist.accounts.models import Role, User
 from mittist.accounts.personnummer import parse_personnummer
 from mittist.crypto import lookup_hash
-from tests.conftest import PASSWORD, case_fields, fictional_pnr
+from tests.conftest import (
+    PASSWORD,
+    case_fields,
+    close_after_the_survey_time,
+    fictional_pnr,
+    taken_review,
+    write_full_report,
+)
 
 S = Evaluation.State
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -123,24 +132,35 @@ AUDITED = {
         lambda c, by, ev: services.case_mark_practice_day_held(case=c, by=by),
         "practice_day_held", S.PRACTICE_DAY_HELD, "",
     ),
+    "mark_practice_day_not_held": (
+        S.MATERIAL_SUBMITTED, {"practice_day": date.today()}, "evaluator",
+        lambda c, by, ev: services.case_mark_practice_day_not_held(case=c, by=by, reason="Sjuk"),
+        "practice_day_not_held", S.CONTACT_MADE, f"{date.today().isoformat()}. Sjuk",
+    ),
     "deliver_report": (
         S.PRACTICE_DAY_HELD, {}, "evaluator",
-        lambda c, by, ev: services.case_deliver_report(case=c, by=by),
+        lambda c, by, ev: report_services.report_deliver(report=write_full_report(c), by=by),
         "report_delivered", S.REPORT_DELIVERED, "",
     ),
     "record_quality_review": (
         S.REPORT_DELIVERED, {}, "quality",
-        lambda c, by, ev: services.case_record_quality_review(case=c, by=by, note="Följer mallen"),
-        "quality_reviewed", S.QUALITY_REVIEWED, "Följer mallen",
+        lambda c, by, ev: report_services.review_complete(review=c.report.review, by=by),
+        # The recorded review also issues the certificate (a second row, by the system): see below.
+        "quality_reviewed", S.QUALITY_REVIEWED, "",
     ),
     "issue_certificate": (
-        S.QUALITY_REVIEWED, {}, "coordinator",
-        lambda c, by, ev: services.case_issue_certificate(case=c, by=by),
-        "certificate_issued", S.CERTIFIED, "",
+        S.REPORT_DELIVERED, {}, "coordinator",
+        lambda c, by, ev: certificate_issue_early(case=c, by=by, reason="Söker tjänst"),
+        "certificate_issued", S.CERTIFIED, "Söker tjänst",
+    ),
+    "close_after_survey": (
+        S.CERTIFIED, {}, "trainee",
+        lambda c, by, ev: services.case_close_after_survey(case=c, by=by),
+        "survey_answered", S.CLOSED, "",
     ),
     "close": (
         S.CERTIFIED, {}, "coordinator",
-        lambda c, by, ev: services.case_close(case=c, by=by),
+        lambda c, by, ev: close_after_the_survey_time(c, by),
         "closed", S.CLOSED, "",
     ),
     "withdraw": (
@@ -177,17 +197,25 @@ def test_each_service_writes_exactly_one_case_event_with_actor_states_and_note(
         "evaluator": evaluator.user,
         "quality": quality,
     }[who]
+    if name == "record_quality_review":
+        taken_review(case, actor)  # taking and filling in the checklist come before the recording
+        case = reload(case)
     before_ids = set(case_events(case).values_list("pk", flat=True))
 
     call(case, actor, other_evaluator)
 
-    new = list(case_events(case).exclude(pk__in=before_ids))
+    new = list(case_events(case).exclude(pk__in=before_ids).order_by("at", "id"))
+    if name == "record_quality_review":
+        # One step, two facts: the review (by the reviewer) and the certificate it issues (by the system).
+        follow_on = new.pop()
+        assert (follow_on.action, follow_on.actor, follow_on.from_state, follow_on.to_state) == (
+            "certificate_issued", None, S.QUALITY_REVIEWED, S.CERTIFIED)
     assert len(new) == 1
     event = new[0]
     assert event.action == action
     assert event.actor == actor
     assert event.from_state == state
-    assert event.to_state == to_state == reload(case).state
+    assert event.to_state == to_state
     assert event.note == note
 
 
@@ -560,6 +588,6 @@ def test_deadlines_follow_the_case_from_contact_to_report(make_case, evaluator):
     assert (case.next_due_kind, case.next_due_on) == ("report", date(2030, 6, 3))
     assert case.report_due == date(2030, 6, 3)
     with time_machine.travel(datetime(2030, 5, 30, 16, 0, tzinfo=STHLM), tick=False):
-        services.case_deliver_report(case=case, by=evaluator.user)
+        report_services.report_deliver(report=write_full_report(case), by=evaluator.user)
     case = reload(case)
     assert (case.next_due_kind, case.next_due_on) == ("", None)

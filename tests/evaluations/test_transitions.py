@@ -15,7 +15,9 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from evaluations import services
+from evaluations.certificates.services import certificate_issue_early
 from evaluations.models import CaseEvent, Evaluation
+from evaluations.reports import services as report_services
 from evaluations.selectors import assignment_queue
 from evaluations.services import CaseStateError
 
@@ -23,6 +25,22 @@ S = Evaluation.State
 STHLM = ZoneInfo("Europe/Stockholm")
 
 
+def deliver(case, by):
+    """The case's evaluator has written every field; `by` sends it."""
+    report = report_services.report_for(case)
+    # Set up directly, not through report_save: these tables count the audit rows the step itself writes.
+    report.answers = {k: "Text." for k in report.keys}
+    report.save(update_fields=["answers"])
+    return report_services.report_deliver(report=report, by=by)
+
+
+def record_review(case, by):
+    review = report_services.review_take(case=case, by=by)
+    review = report_services.review_save(
+        review=review, by=by, answers={k: "yes" for k in review.checklist.keys}, comments="", send_to_evaluator=False,
+        base_version=review.version,
+    )
+    return report_services.review_complete(review=review, by=by)
 
 
 def reload(case: Evaluation) -> Evaluation:
@@ -74,11 +92,13 @@ SERVICES = {
         case=case, by=by, on=date.today() + timedelta(days=60), reason="Värderaren är sjuk"
     ),
     "mark_practice_day_held": lambda case, by, ev: services.case_mark_practice_day_held(case=case, by=by),
-    "deliver_report": lambda case, by, ev: services.case_deliver_report(case=case, by=by),
-    "record_quality_review": lambda case, by, ev: services.case_record_quality_review(
-        case=case, by=by, note="Rapporten följer mallen"
+    "mark_practice_day_not_held": lambda case, by, ev: services.case_mark_practice_day_not_held(
+        case=case, by=by, reason="ST-läkaren var sjuk"
     ),
-    "issue_certificate": lambda case, by, ev: services.case_issue_certificate(case=case, by=by),
+    "deliver_report": lambda case, by, ev: deliver(case, by),
+    "record_quality_review": lambda case, by, ev: record_review(case, by),
+    "issue_certificate": lambda case, by, ev: certificate_issue_early(case=case, by=by, reason="Ska söka tjänst"),
+    "close_after_survey": lambda case, by, ev: services.case_close_after_survey(case=case, by=by),
     "close": lambda case, by, ev: services.case_close(case=case, by=by),
     "withdraw": lambda case, by, ev: services.case_withdraw(case=case, by=by, reason="Slutar sin ST"),
     "put_on_hold": lambda case, by, ev: services.case_put_on_hold(case=case, by=by, reason="Föräldraledig"),
@@ -99,9 +119,11 @@ SOURCES = {
     "reopen_material": (S.MATERIAL_SUBMITTED, {}),
     "reschedule_practice_day": (S.PRACTICE_DAY_AGREED, {}),
     "mark_practice_day_held": (S.MATERIAL_SUBMITTED, {"practice_day": date.today()}),
+    "mark_practice_day_not_held": (S.MATERIAL_SUBMITTED, {"practice_day": date.today()}),
     "deliver_report": (S.PRACTICE_DAY_HELD, {}),
     "record_quality_review": (S.REPORT_DELIVERED, {}),
-    "issue_certificate": (S.QUALITY_REVIEWED, {}),
+    "issue_certificate": (S.REPORT_DELIVERED, {}),
+    "close_after_survey": (S.CERTIFIED, {}),
     "close": (S.CERTIFIED, {}),
     "withdraw": (S.CONTACT_MADE, {}),
     "put_on_hold": (S.CONTACT_MADE, {}),
@@ -242,37 +264,91 @@ def test_evaluator_marks_the_practice_day_held_on_the_day(make_case, evaluator):
     assert (case.next_due_kind, case.next_due_on) == ("report", today + timedelta(days=21))
 
 
+def test_evaluator_marks_the_practice_day_not_held_and_the_case_goes_back_to_agreeing_a_day(make_case, evaluator):
+    today = date.today()
+    case = make_case(S.MATERIAL_SUBMITTED, practice_day=today)
+    submitted_at = case.material_submitted_at
+    services.case_mark_practice_day_not_held(case=case, by=evaluator.user, reason="ST-läkaren var sjuk")
+    case = reload(case)
+    assert case.state == S.CONTACT_MADE
+    assert case.practice_day is None
+    assert case.material_submitted_at == submitted_at  # the material sent for the day still stands
+    event = case.events.first()
+    assert (event.action, event.from_state, event.to_state) == ("practice_day_not_held", S.MATERIAL_SUBMITTED,
+                                                                  S.CONTACT_MADE)
+    assert "ST-läkaren var sjuk" in event.note and today.isoformat() in event.note
+    # A new day agreed through the same flow brings the case back to "material submitted".
+    new_day = today + timedelta(days=20)
+    services.case_agree_practice_day(case=case, by=case.trainee, on=new_day)
+    case = reload(case)
+    assert (case.state, case.practice_day) == (S.MATERIAL_SUBMITTED, new_day)
+
+
+def test_the_day_cannot_be_marked_not_held_before_it_has_come(make_case, evaluator):
+    case = make_case(S.MATERIAL_SUBMITTED, practice_day=date.today() + timedelta(days=3))
+    with pytest.raises(CaseStateError):
+        services.case_mark_practice_day_not_held(case=case, by=evaluator.user, reason="Sjuk")
+    assert reload(case).state == S.MATERIAL_SUBMITTED
+
+
 def test_evaluator_delivers_the_report(make_case, evaluator):
     case = make_case(S.PRACTICE_DAY_HELD)
-    services.case_deliver_report(case=case, by=evaluator.user)
+    deliver(case, evaluator.user)
     case = reload(case)
     assert case.state == S.REPORT_DELIVERED
     assert case.report_delivered_at is not None
+    assert case.report_delivered_late is False
     assert (case.next_due_kind, case.next_due_on) == ("", None)
 
 
-def test_quality_group_records_its_review_of_a_delivered_report(make_case, quality):
-    case = make_case(S.REPORT_DELIVERED)
-    services.case_record_quality_review(case=case, by=quality, note="Följer mallen")
+def test_a_report_after_the_deadline_is_accepted_and_flagged(make_case, evaluator):
+    case = make_case(S.PRACTICE_DAY_HELD, practice_day=date.today() - timedelta(days=30))
+    deliver(case, evaluator.user)
     case = reload(case)
-    assert case.state == S.QUALITY_REVIEWED
-    assert case.quality_reviewed_at is not None
+    assert case.state == S.REPORT_DELIVERED
+    assert case.report_delivered_late is True and case.report.delivered_late is True
 
 
-def test_coordinator_issues_the_certificate_after_the_quality_review(make_case, coordinator):
-    case = make_case(S.QUALITY_REVIEWED)
-    services.case_issue_certificate(case=case, by=coordinator)
+def test_the_recorded_quality_review_issues_the_certificate(make_case, quality):
+    case = make_case(S.REPORT_DELIVERED)
+    record_review(case, quality)
     case = reload(case)
     assert case.state == S.CERTIFIED
-    assert case.certified_at is not None
+    assert case.quality_reviewed_at is not None and case.certified_at is not None
+    actions = [e.action for e in case.events.order_by("at", "id")][-2:]
+    assert actions == ["quality_reviewed", "certificate_issued"]
+    assert case.certificate.issued_by is None  # the system issued it, on the review
 
 
-def test_coordinator_closes_a_certified_case(make_case, coordinator):
+def test_coordinator_issues_the_certificate_before_the_review_with_a_reason(make_case, coordinator, quality):
+    case = make_case(S.REPORT_DELIVERED)
+    certificate_issue_early(case=case, by=coordinator, reason="Ska söka tjänst")
+    case = reload(case)
+    assert case.state == S.CERTIFIED
+    assert case.certificate.early_reason == "Ska söka tjänst"
+    # The review still comes afterwards, and does not move the case back.
+    record_review(case, quality)
+    case = reload(case)
+    assert case.state == S.CERTIFIED and case.quality_reviewed_at is not None
+
+
+def test_the_trainee_closes_the_case_by_answering_the_survey(make_case):
     case = make_case(S.CERTIFIED)
-    services.case_close(case=case, by=coordinator)
+    services.case_close_after_survey(case=case, by=case.trainee)
+    case = reload(case)
+    assert case.state == S.CLOSED and case.survey_answered is True and case.closed_at is not None
+
+
+def test_coordinator_closes_a_certified_case_once_the_survey_time_is_up(make_case, coordinator):
+    case = make_case(S.CERTIFIED)
+    with pytest.raises(CaseStateError):
+        services.case_close(case=case, by=coordinator)
+    with time_machine.travel(timezone.now() + timedelta(days=15), tick=False):
+        services.case_close(case=case, by=coordinator)
     case = reload(case)
     assert case.state == S.CLOSED
     assert case.closed_at is not None
+    assert case.survey_answered is False
     assert case.is_ended
 
 
@@ -322,9 +398,11 @@ MODEL_CALLS = {
     "reopen_material": lambda case, ev: case.reopen_material("Skäl"),
     "reschedule_practice_day": lambda case, ev: case.reschedule_practice_day(date.today(), "Skäl"),
     "mark_practice_day_held": lambda case, ev: case.mark_practice_day_held(),
+    "mark_practice_day_not_held": lambda case, ev: case.mark_practice_day_not_held("Skäl"),
     "deliver_report": lambda case, ev: case.deliver_report(),
     "record_quality_review": lambda case, ev: case.record_quality_review(),
     "issue_certificate": lambda case, ev: case.issue_certificate(),
+    "close_after_survey": lambda case, ev: case.close_after_survey(),
     "close": lambda case, ev: case.close(),
     "withdraw": lambda case, ev: case.withdraw("Skäl"),
     "put_on_hold": lambda case, ev: case.put_on_hold("Skäl"),
@@ -355,10 +433,16 @@ WRONG_STATES = [
     ("reschedule_practice_day", S.PRACTICE_DAY_HELD, {}),
     ("mark_practice_day_held", S.PRACTICE_DAY_AGREED, {"practice_day": date.today()}),
     ("mark_practice_day_held", S.MATERIAL_SUBMITTED, {"practice_day": date.today() + timedelta(days=1)}),
+    ("mark_practice_day_not_held", S.PRACTICE_DAY_HELD, {}),
+    ("mark_practice_day_not_held", S.MATERIAL_SUBMITTED, {"practice_day": date.today() + timedelta(days=1)}),
     ("deliver_report", S.MATERIAL_SUBMITTED, {}),
     ("record_quality_review", S.PRACTICE_DAY_HELD, {}),
-    ("issue_certificate", S.REPORT_DELIVERED, {}),
-    ("close", S.QUALITY_REVIEWED, {}),
+    ("record_quality_review", S.CERTIFIED, {}),  # already reviewed
+    ("issue_certificate", S.PRACTICE_DAY_HELD, {}),
+    ("issue_certificate", S.CERTIFIED, {}),
+    ("close_after_survey", S.REPORT_DELIVERED, {}),
+    ("close", S.REPORT_DELIVERED, {}),
+    ("close", S.CERTIFIED, {}),  # the survey's time is not up
     ("withdraw", S.CLOSED, {}),
     ("withdraw", S.WITHDRAWN, {}),
     ("withdraw", S.REJECTED, {}),
@@ -391,10 +475,12 @@ SERVICE_WRONG_STATES = [
     ("agree_practice_day", S.PRACTICE_DAY_AGREED, "trainee"),
     ("submit_material", S.CONTACT_MADE, "trainee"),
     ("mark_practice_day_held", S.PRACTICE_DAY_AGREED, "evaluator"),
+    ("mark_practice_day_not_held", S.PRACTICE_DAY_AGREED, "evaluator"),
     ("deliver_report", S.MATERIAL_SUBMITTED, "evaluator"),
-    ("record_quality_review", S.QUALITY_REVIEWED, "quality"),
-    ("issue_certificate", S.REPORT_DELIVERED, "coordinator"),
-    ("close", S.QUALITY_REVIEWED, "coordinator"),
+    ("record_quality_review", S.CERTIFIED, "quality"),
+    ("issue_certificate", S.PRACTICE_DAY_HELD, "coordinator"),
+    ("close_after_survey", S.REPORT_DELIVERED, "trainee"),
+    ("close", S.CERTIFIED, "coordinator"),
     ("withdraw", S.CLOSED, "coordinator"),
     ("put_on_hold", S.ON_HOLD, "coordinator"),
     ("resume", S.CONTACT_MADE, "coordinator"),
@@ -441,6 +527,8 @@ WRONG_ROLES = [
     ("reschedule_practice_day", "other_trainee"),
     ("mark_practice_day_held", "trainee"),
     ("mark_practice_day_held", "other_evaluator"),
+    ("mark_practice_day_not_held", "trainee"),
+    ("mark_practice_day_not_held", "other_evaluator"),
     ("deliver_report", "trainee"),
     ("deliver_report", "other_evaluator"),
     ("deliver_report", "quality"),
@@ -451,6 +539,8 @@ WRONG_ROLES = [
     ("issue_certificate", "trainee"),
     ("close", "trainee"),
     ("close", "evaluator"),
+    ("close_after_survey", "other_trainee"),
+    ("close_after_survey", "coordinator"),
     ("withdraw", "trainee"),
     ("withdraw", "evaluator"),
     ("put_on_hold", "trainee"),
@@ -520,8 +610,7 @@ def test_state_cannot_be_assigned_directly_on_a_saved_case(make_case):
         (S.MATERIAL_SUBMITTED, True),
         (S.PRACTICE_DAY_HELD, True),
         (S.REPORT_DELIVERED, True),
-        (S.QUALITY_REVIEWED, True),
-        (S.CERTIFIED, True),
+        (S.CERTIFIED, True),  # a recorded review issues the certificate: "quality reviewed" is passed through
     ],
 )
 def test_resume_returns_a_case_on_hold_to_exactly_the_state_it_left(make_case, coordinator, state, accepted):

@@ -326,8 +326,9 @@ def test_evaluator_marks_practice_day_held_and_delivers_report(make_case, evalua
     case = make_case(S.MATERIAL_SUBMITTED, practice_day=timezone.localdate())
     response = post_step(evaluator.user, case, "mark_practice_day_held")
     assert_step_done(response, case, S.PRACTICE_DAY_HELD, "Praktikdagen är markerad som genomförd.")
-    response = post_step(evaluator.user, case, "deliver_report")
-    assert_step_done(response, case, S.REPORT_DELIVERED, "Rapporten är markerad som skickad.")
+    # The report has a page of its own: written there and sent from there (tests/reports).
+    assert post_step(evaluator.user, case, "deliver_report").status_code == 403
+    assert refreshed(case).state == S.PRACTICE_DAY_HELD
 
 
 def test_practice_day_cannot_be_marked_held_before_it_comes(make_case, evaluator):
@@ -338,17 +339,13 @@ def test_practice_day_cannot_be_marked_held_before_it_comes(make_case, evaluator
     assert any("först på eller efter praktikdagen" in m for m in messages_of(response))
 
 
-def test_quality_reviewer_records_review(make_case, quality):
-    case = make_case(S.REPORT_DELIVERED)
-    response = post_step(quality, case, "record_quality_review", {"record_quality_review-note": "Bra rapport"})
-    assert_step_done(response, case, S.QUALITY_REVIEWED, "Kvalitetsgranskningen är registrerad.")
-    assert CaseEvent.objects.get(case=case, action="quality_reviewed").note == "Bra rapport"
-
-
-def test_coordinator_issues_certificate_and_closes(make_case, coordinator):
-    case = make_case(S.QUALITY_REVIEWED)
-    assert_step_done(post_step(coordinator, case, "issue_certificate"), case, S.CERTIFIED, "Intyget är utfärdat.")
-    assert_step_done(post_step(coordinator, case, "close"), case, S.CLOSED, "Ärendet är avslutat.")
+def test_coordinator_closes_a_certified_case_once_the_survey_time_is_up(make_case, coordinator):
+    case = make_case(S.CERTIFIED)
+    response = post_step(coordinator, case, "close")
+    assert refreshed(case).state == S.CERTIFIED
+    assert any("utvärdering" in m for m in messages_of(response))
+    with time_machine.travel(timezone.now() + timedelta(days=15), tick=False):
+        assert_step_done(post_step(coordinator, case, "close"), case, S.CLOSED, "Ärendet är avslutat.")
 
 
 def test_coordinator_puts_on_hold_and_resumes(make_case, coordinator):
@@ -385,8 +382,6 @@ def test_coordinator_withdraws_with_a_reason(make_case, coordinator, mailoutbox,
         (S.PRACTICE_DAY_HELD, "trainee", "deliver_report", {}),
         (S.REPORT_DELIVERED, "coordinator", "record_quality_review", {}),
         (S.REPORT_DELIVERED, "evaluator", "record_quality_review", {}),
-        (S.QUALITY_REVIEWED, "quality", "issue_certificate", {}),
-        (S.QUALITY_REVIEWED, "trainee", "issue_certificate", {}),
     ],
 )
 def test_step_not_allowed_for_this_user_is_403(make_case, trainee, coordinator, evaluator, quality,
@@ -440,8 +435,8 @@ def test_unknown_or_page_only_verb_is_refused(make_case, coordinator, verb):
          "Kontakten kan inte registreras i detta skede."),
         (S.EVALUATOR_ACCEPTED, "coordinator", "reopen_material", {"reopen_material-reason": "Skäl"},
          "Materialet kan bara öppnas igen när det är inskickat."),
-        (S.EVALUATOR_ACCEPTED, "coordinator", "issue_certificate", {},
-         "Intyg kan utfärdas först efter kvalitetsgranskningen."),
+        (S.EVALUATOR_ACCEPTED, "coordinator", "close", {},
+         "Ärendet kan avslutas utan utvärdering först när tiden för utvärderingen har gått ut."),
         (S.EVALUATOR_ACCEPTED, "coordinator", "accept_registration", {}, "Anmälan är redan behandlad."),
         (S.EVALUATOR_ACCEPTED, "coordinator", "resume", {}, "Ärendet är inte vilande."),
         (S.CLOSED, "coordinator", "withdraw", {"withdraw-reason": "För sent"}, "Ärendet är redan avslutat."),
@@ -874,7 +869,7 @@ def pages(make_case, coordinator, trainee, evaluator, quality):
         (evaluator.user, reverse("evaluations:evaluator_home"), "Mina värderingar"),
         (evaluator.user, case.get_absolute_url(), "Uppgifter"),
         (quality, reverse("evaluations:quality_home"), "Rapporter att granska"),
-        (quality, reviewed.get_absolute_url(), "Registrera kvalitetsgranskning"),
+        (quality, reviewed.get_absolute_url(), "Granska rapporten"),
     ]
 
 

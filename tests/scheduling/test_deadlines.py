@@ -177,7 +177,7 @@ def test_the_survey_is_due_two_weeks_after_the_certificate_and_closes_with_the_c
     survey = by_kind(case)["survey"]
     assert survey.due_on == date(2026, 3, 16) and survey.open and survey.who == ("trainee",)
 
-    services.case_close(case=case, by=coordinator)
+    services.case_close_after_survey(case=case, by=case.trainee)
     assert not by_kind(case)["survey"].open
 
 

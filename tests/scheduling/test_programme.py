@@ -604,9 +604,10 @@ def test_before_the_practice_day_is_agreed_the_page_says_so(client, make_case, t
 def test_after_the_report_the_programme_is_read_only(client, make_case, trainee):
     case = make_case(S.PRACTICE_DAY_HELD, trainee=trainee)
     add(case, trainee)
-    from evaluations import services
+    from evaluations.reports.services import report_deliver
+    from tests.conftest import write_full_report
 
-    services.case_deliver_report(case=case, by=case.evaluator.user)
+    report_deliver(report=write_full_report(case), by=case.evaluator.user)
     client.force_login(trainee)
     url = reverse("scheduling:programme", args=[case.pk])
     html = client.get(url).content.decode()

@@ -12,8 +12,8 @@ from django.db import transaction
 
 from evaluations import notifications, services
 from evaluations.certificates.services import certificate_issue_early
-from evaluations.reports import services as report_services
 from evaluations.models import CaseEvent, Evaluation
+from evaluations.reports import services as report_services
 from mittist.accounts.models import Role, User
 from mittist.accounts.personnummer import parse_personnummer
 from mittist.crypto import lookup_hash

@@ -2,7 +2,6 @@ import pytest
 
 from evaluations.models import Evaluation
 
-
 S = Evaluation.State
 
 

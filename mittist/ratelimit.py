@@ -1,7 +1,7 @@
 """Counting attempts per client in a time window, in the shared cache (Redis, else the database).
 
     limiter = Limiter("verify", limit=settings.MITTIST_VERIFY_ATTEMPTS_PER_HOUR, window=3600)
-    if limiter.blocked(client_key(request)): ... refuse, say when to try again ...
+    if limiter.blocked(client_key(request)): ... refuse, say when to try again (limiter.retry_at) ...
     if wrong: limiter.hit(client_key(request))
 
 Only failures are counted, so someone checking their own valid certificate is never slowed down.
@@ -9,8 +9,10 @@ Only failures are counted, so someone checking their own valid certificate is ne
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.utils import timezone
 
 
 def client_key(request) -> str:
@@ -37,12 +39,25 @@ class Limiter:
     def hit(self, key: str) -> int:
         name = self._key(key)
         # add() starts the window only once; incr() then counts within it.
-        cache.add(name, 0, timeout=self.window)
+        if cache.add(name, 0, timeout=self.window):
+            self._start_window(name)
         try:
             return cache.incr(name)
         except ValueError:  # expired between add and incr: a new window
             cache.set(name, 1, timeout=self.window)
+            self._start_window(name)
             return 1
 
+    def _start_window(self, name: str) -> None:
+        # The count's own expiry cannot be read back from the cache: keep its end beside it.
+        cache.set(f"{name}:until", (timezone.now() + timedelta(seconds=self.window)).timestamp(), timeout=self.window)
+
+    def retry_at(self, key: str) -> datetime:
+        """When the window ends and a blocked client may try again."""
+        until = cache.get(f"{self._key(key)}:until")
+        if until is None:
+            return timezone.now() + timedelta(seconds=self.window)
+        return datetime.fromtimestamp(until, tz=timezone.get_current_timezone())
+
     def reset(self, key: str) -> None:
-        cache.delete(self._key(key))
+        cache.delete_many([self._key(key), f"{self._key(key)}:until"])

@@ -8,6 +8,7 @@ Only failures are counted, so someone checking their own valid certificate is ne
 """
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,15 +43,25 @@ class Limiter:
         if cache.add(name, 0, timeout=self.window):
             self._start_window(name)
         try:
-            return cache.incr(name)
+            count = cache.incr(name)
         except ValueError:  # expired between add and incr: a new window
             cache.set(name, 1, timeout=self.window)
             self._start_window(name)
             return 1
+        # Some backends (the database's) write the incremented value back with their default timeout, five
+        # minutes: put the end of the window back, or the count would be forgotten long before the hour is up.
+        cache.touch(name, timeout=self._seconds_left(name))
+        return count
 
     def _start_window(self, name: str) -> None:
         # The count's own expiry cannot be read back from the cache: keep its end beside it.
         cache.set(f"{name}:until", (timezone.now() + timedelta(seconds=self.window)).timestamp(), timeout=self.window)
+
+    def _seconds_left(self, name: str) -> int:
+        until = cache.get(f"{name}:until")
+        if until is None:
+            return self.window
+        return max(1, math.ceil(until - timezone.now().timestamp()))
 
     def retry_at(self, key: str) -> datetime:
         """When the window ends and a blocked client may try again."""

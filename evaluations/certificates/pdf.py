@@ -4,6 +4,8 @@ The QR code is drawn here (segno) and embedded as an SVG data: URI: the PDF rend
 It holds the address of the public verification page with the certificate's code.
 """
 
+import re
+
 import segno
 from django.conf import settings
 from django.urls import reverse
@@ -27,10 +29,18 @@ def _without_scheme(url: str) -> str:
     return url.split("://", 1)[-1]
 
 
+def short_name(issuer: str) -> str:
+    """The seal's short form: "Svensk förening för allmänmedicin (SFAM)" gives "SFAM"; a name without one, nothing."""
+    match = re.search(r"\(([^()]{1,8})\)\s*$", issuer)
+    return match.group(1) if match else ""
+
+
 def certificate_context(certificate) -> dict:
+    issuer = settings.MITTIST_CERTIFICATE_ISSUER
     return {
         "certificate": certificate,
-        "issuer": settings.MITTIST_CERTIFICATE_ISSUER,
+        "issuer": issuer,
+        "issuer_short": short_name(issuer),
         "issued_on": certificate.issued_on,
         "qr_uri": qr_data_uri(certificate_qr(certificate)),
         "verification_url": certificate.verification_url,

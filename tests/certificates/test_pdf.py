@@ -118,3 +118,14 @@ def test_the_seal_takes_the_issuers_short_form_from_the_setting(issuer, short):
     from evaluations.certificates.pdf import short_name
 
     assert short_name(issuer) == short
+
+
+def test_the_printed_qr_code_scans_to_the_verification_address(december_certificate, tmp_path):
+    # A real reader on the rendered page, where the machine has one (Debian: zbar-tools, poppler-utils).
+    if not (shutil.which("zbarimg") and shutil.which("pdftoppm")):
+        pytest.skip("zbarimg or pdftoppm missing: apt-get install zbar-tools poppler-utils; the QR code NOT scanned")
+    pdf = tmp_path / "intyg.pdf"
+    pdf.write_bytes(render_certificate_pdf(december_certificate))
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    scanned = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True)
+    assert scanned.stdout.strip() == december_certificate.verification_url

@@ -12,13 +12,15 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from axes.helpers import get_client_ip_address
 from django.core.cache import cache
 from django.utils import timezone
 
 
 def client_key(request) -> str:
-    # REMOTE_ADDR as the proxy set it; hashed so the cache holds no addresses.
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The address as the login lock-out (django-axes) reads it, so that its proxy settings serve both;
+    # hashed so the cache holds no addresses.
+    address = get_client_ip_address(request) or "unknown"
     return hashlib.sha256(address.encode()).hexdigest()[:32]
 
 

@@ -125,9 +125,23 @@ def test_issue_download_verify_and_revoke(page, browser, live_server, report_def
     shot(page, "trainee-home-revoked")
 
 
-def test_the_verification_page_on_a_desktop(page, report_definitions, make_case, trainee):
+def test_the_verification_page_on_a_desktop_and_its_limit(page, report_definitions, make_case, trainee, settings,
+                                                          browser_problems):
+    settings.MITTIST_VERIFY_ATTEMPTS_PER_HOUR = 2
+    browser_problems.allow(r"status of (404|429) ")
     certificate = Certificate.objects.get(case=make_case(S.CERTIFIED, trainee=trainee))
     page.goto(f"/kontrollera-intyg/{certificate.code}/")
     expect(page.locator(".verify-result")).to_contain_text("Intyget är giltigt")
     assert_accessible(page)
     shot(page, "verify-valid-desktop")
+
+    # Two wrong codes, then even the right one waits, and the page says until when.
+    for code in ("ZZZZ-ZZZZ-0001", "ZZZZ-ZZZZ-0002"):
+        page.goto(f"/kontrollera-intyg/{code}/")
+    page.goto(f"/kontrollera-intyg/{certificate.code}/")
+    result = page.locator(".verify-result")
+    expect(result).to_contain_text("För många felaktiga koder")
+    expect(result).to_contain_text(re.compile(r"Försök igen om .+, klockan \d\d\.\d\d\."))
+    expect(page.get_by_text(trainee.full_name)).to_have_count(0)
+    assert_accessible(page)
+    shot(page, "verify-blocked-desktop")

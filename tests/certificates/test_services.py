@@ -9,7 +9,7 @@ from evaluations.certificates import services
 from evaluations.certificates.models import CODE_ALPHABET, Certificate, normalize_code
 from evaluations.models import CaseEvent, Evaluation
 from evaluations.services import CaseStateError
-from mittist.accounts.models import Role
+from tests.conftest import review_report
 
 S = Evaluation.State
 
@@ -41,14 +41,10 @@ def test_the_code_is_twelve_crockford_characters_in_three_groups(certificate):
     assert normalize_code(certificate.code) == certificate.code
 
 
-def test_the_trainee_is_mailed_when_the_review_issues_it(make_case, trainee, mailoutbox,
+def test_the_trainee_is_mailed_when_the_review_issues_it(make_case, trainee, quality, mailoutbox,
                                                         django_capture_on_commit_callbacks):
     case = make_case(S.REPORT_DELIVERED, trainee=trainee)
     mailoutbox.clear()
-    from tests.conftest import review_report
-    from mittist.accounts.models import User
-
-    quality = User.objects.filter(role=Role.QUALITY).first()
     with django_capture_on_commit_callbacks(execute=True):
         review_report(case, quality)
     mine = mails_to(mailoutbox, trainee.email)
@@ -87,8 +83,6 @@ def test_the_office_issues_early_with_a_reason(delivered_case, coordinator, trai
 
 
 def test_a_review_after_an_early_certificate_keeps_it_and_issues_no_second(delivered_case, coordinator, quality):
-    from tests.conftest import review_report
-
     early = services.certificate_issue_early(case=delivered_case, by=coordinator, reason="Brådskande.")
     case = review_report(Evaluation.objects.get(pk=delivered_case.pk), quality)
     assert case.state == S.CERTIFIED

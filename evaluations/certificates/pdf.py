@@ -35,6 +35,13 @@ def short_name(issuer: str) -> str:
     return match.group(1) if match else ""
 
 
+def _name_class(length: int) -> str:
+    for limit, name in ((90, "name-longest"), (48, "name-longer"), (28, "name-long")):
+        if length > limit:
+            return name
+    return ""
+
+
 def certificate_context(certificate) -> dict:
     issuer = settings.MITTIST_CERTIFICATE_ISSUER
     return {
@@ -42,6 +49,8 @@ def certificate_context(certificate) -> dict:
         "issuer": issuer,
         "issuer_short": short_name(issuer),
         "issued_on": certificate.issued_on,
+        # A long name is set smaller, so that it stays on two lines and the page keeps its shape.
+        "name_class": _name_class(len(certificate.trainee_name)),
         "qr_uri": qr_data_uri(certificate_qr(certificate)),
         "verification_url": certificate.verification_url,
         # Printed for someone who types it in rather than scans the code.

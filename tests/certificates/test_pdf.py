@@ -129,3 +129,11 @@ def test_the_printed_qr_code_scans_to_the_verification_address(december_certific
     subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
     scanned = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True)
     assert scanned.stdout.strip() == december_certificate.verification_url
+
+
+def test_the_longest_name_an_account_can_have_still_fits_on_one_page(december_certificate, tmp_path):
+    december_certificate.trainee_name = ("Maximiliana Ingrid-Birgitta Charlotte Sophia Fredriksdotter Lindqvist-Åström "
+                                         "af Klercker von Essen-Strömfelt Karlsson Bergström Öhman " * 2)[:150].strip()
+    content = render_certificate_pdf(december_certificate)
+    assert pdf_pages(content, tmp_path) == 1
+    assert "Essen-Strömfelt Karlsson" in pdf_text(content, tmp_path)

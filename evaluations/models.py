@@ -635,6 +635,7 @@ ACTION_LABELS = {
     "report_delivered": _("Rapport skickad"),
     "quality_reviewed": _("Kvalitetsgranskning registrerad"),
     "certificate_issued": _("Intyg utfärdat"),
+    "certificate_revoked": _("Intyg återkallat"),
     "closed": _("Ärendet avslutat"),
     "survey_answered": _("Utvärderingen besvarad, ärendet avslutat"),
     "material_purge_notice": _("Besked om radering av materialet skickat"),

@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,8 @@ def normalize_code(text: str) -> str:
 
 class Certificate(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="certificate")
+    case = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="certificate",
+                                verbose_name=_("ärende"))
     code = models.CharField(_("kontrollkod"), max_length=20, unique=True, default=new_code)
     # As they were when it was issued: a certificate does not change when an account does.
     trainee_name = models.CharField(_("ST-läkare"), max_length=150)
@@ -45,12 +47,14 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("utfärdat"), default=timezone.now)
     # None: issued by the system when the quality review was recorded.
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("utfärdat av"),
     )
     early_reason = models.TextField(_("skäl att utfärda före kvalitetsgranskningen"), blank=True)
     revoked_at = models.DateTimeField(_("återkallat"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("återkallat av"),
     )
     revoked_reason = models.TextField(_("skäl till återkallelse"), blank=True)
 
@@ -65,3 +69,15 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def issued_on(self):
+        return timezone.localdate(self.issued_at)
+
+    def get_verification_path(self) -> str:
+        return reverse("certificates:verify_code", args=[self.code])
+
+    @property
+    def verification_url(self) -> str:
+        """Where the QR code points: the public page that confirms this certificate."""
+        return settings.SITE_URL + self.get_verification_path()

@@ -43,14 +43,6 @@ class SurveyDefinition(VersionedDefinition):
         if errors:
             raise ValidationError({"items": errors})
 
-    @property
-    def scale_items(self) -> list[dict]:
-        return [item for item in self.items if item.get("kind", "scale") == "scale"]
-
-    @property
-    def text_items(self) -> list[dict]:
-        return [item for item in self.items if item.get("kind") == "text"]
-
 
 class SurveyResponse(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

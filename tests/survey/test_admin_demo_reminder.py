@@ -1,5 +1,7 @@
 """The admin (questions editable until used, answers read only), the demo data, and the survey's reminder."""
 
+import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,7 +13,13 @@ from django.utils import timezone
 from evaluations.models import Evaluation
 from mittist.accounts.models import User
 from scheduling.models import Reminder
-from scheduling.reminders import KINDS, planned_reminders, reminder_recipients, replan_reminders, send_reminder_mail
+from scheduling.reminders import (
+    KINDS,
+    planned_reminders,
+    reminder_recipients,
+    replan_reminders,
+    send_reminder_mail,
+)
 from survey import services
 from survey.models import SurveyDefinition, SurveyResponse
 
@@ -32,7 +40,7 @@ def test_the_admin_lists_and_edits_the_questions_until_they_are_used(admin_clien
     page = admin_client.get(url)
     assert page.status_code == 200 and "Instämmer inte alls" in page.content.decode()
     data = {"version": 1, "title": "Utvärdering av Mitt-i-ST (rättad)", "active": "on",
-            "items": __import__("json").dumps(definition.items, ensure_ascii=False)}
+            "items": json.dumps(definition.items, ensure_ascii=False)}
     assert admin_client.post(url, data).status_code == 302
     definition.refresh_from_db()
     assert definition.title == "Utvärdering av Mitt-i-ST (rättad)"
@@ -60,14 +68,14 @@ def test_answers_are_read_only_in_the_admin_and_shown_without_month_or_region(ad
 
 def test_demo_answers_cover_two_years_and_a_second_run_adds_nothing(definition, settings):
     settings.MITTIST_SURVEY_MIN_GROUP = 5
-    call_command("seed_demo_survey", stdout=__import__("io").StringIO())
+    call_command("seed_demo_survey", stdout=io.StringIO())
     year = timezone.localdate().year
     first = SurveyResponse.objects.count()
     assert set(SurveyResponse.objects.values_list("year", flat=True)) == {year - 1, year}
     assert SurveyResponse.objects.filter(year=year - 1, region="stockholm").count() >= 5  # a named region
     assert SurveyResponse.objects.filter(year=year - 1, region="halland").count() < 5  # and one that is not
     assert all(1 <= m <= timezone.localdate().month for m in SurveyResponse.objects.filter(year=year).values_list("month", flat=True))
-    call_command("seed_demo_survey", stdout=__import__("io").StringIO())
+    call_command("seed_demo_survey", stdout=io.StringIO())
     assert SurveyResponse.objects.count() == first
 
 

@@ -1,6 +1,8 @@
 """survey_submit: the answers are stored linked to nothing, the case closes with one audit row, all or nothing."""
 
 import json
+import time
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -92,7 +94,7 @@ def test_before_the_certificate_the_survey_is_refused(make_case, trainee, state)
 
 
 def test_a_case_closed_by_the_office_takes_no_survey(certified_case, trainee, coordinator):
-    with time_machine.travel(timezone.now() + timezone.timedelta(days=30)):
+    with time_machine.travel(timezone.now() + timedelta(days=30)):
         case_services.case_close(case=certified_case, by=coordinator)
         with pytest.raises(CaseStateError):
             services.survey_submit(case=certified_case, by=trainee, answers=full_answers())
@@ -127,8 +129,6 @@ def test_two_submits_at_once_store_one_response(transactional_db, make_case, tra
     real = services.clean_answers
 
     def slow(*args, **kwargs):
-        import time
-
         time.sleep(0.3)  # inside the lock: the other submit is certainly waiting for it
         return real(*args, **kwargs)
 

@@ -27,6 +27,12 @@ TEXTS = {
         "Portföljen tvingade mig att tänka igenom vad jag har lärt mig hittills.",
         "Värderaren var påläst och tog mina frågor på allvar.",
         "Att handledaren och chefen var med på eftermiddagen.",
+        "Medsittningen med den äldre patienten med flera kroniska sjukdomar gav mycket att prata om.",
+        "Konkreta tips om hur jag kan avsluta konsultationer i tid.",
+        "Bekräftelse på att jag är på rätt väg, och tydliga saker att jobba vidare med.",
+        "Att hela vårdcentralen var förberedd och bokade glesare den dagen.",
+        "Rapporten blev ett bra underlag för samtalet med min studierektor.",
+        "Att få se min egen vardag med någon annans ögon.",
     ],
     "improve": [
         "Det var svårt att hinna med inspelningarna fyra veckor före praktikdagen.",
@@ -34,11 +40,19 @@ TEXTS = {
         "Rapporten kom lite sent, men den var bra när den kom.",
         "Mer tid för medsittningarna och mindre för genomgången av portföljen.",
         "Tydligare besked om vad som händer med materialet efteråt.",
+        "Ett exempel på en ifylld portfölj hade hjälpt.",
+        "Svårt att få patienter att tacka ja till inspelning; fler tips om hur man frågar.",
+        "Praktikdagen blev flyttad två gånger, det borde gå snabbare att hitta en ny dag.",
+        "Självvärderingen överlappar delvis med portföljens avsnitt D.",
+        "Kortare rapport med tydligare rekommendationer.",
     ],
     "other": [
         "Tack för en lärorik dag!",
         "Jag rekommenderar alla ST-kollegor att göra Mitt-i-ST i god tid.",
         "Bra att allt gick att göra på webben.",
+        "Lagom tidpunkt i ST, ungefär halvvägs.",
+        "Skönt att slippa skicka Word-filer fram och tillbaka.",
+        "Värderarens resa gjorde att dagen blev kort; planera för det.",
     ],
 }
 # Mostly good experiences, some less so: a spread that makes the charts worth reading.
@@ -49,6 +63,8 @@ def planned(definition: SurveyDefinition, year: int, months: int) -> list[Survey
     """The year's demo answers, the same every run (seeded by the year)."""
     rng = random.Random(f"mittist-demo-survey-{year}")
     back = timezone.localdate().year - year
+    # Each text once before any comes again: demo answers that repeat each other look made up.
+    pools = {key: rng.sample(texts, len(texts)) for key, texts in TEXTS.items()}
     responses = []
     for region, count in PLAN[back]:
         for _n in range(count):
@@ -56,8 +72,8 @@ def planned(definition: SurveyDefinition, year: int, months: int) -> list[Survey
             for item in definition.items:
                 if item.get("kind", "scale") == "scale":
                     answers[item["key"]] = rng.choices(SCALE, weights=WEIGHTS)[0]
-                elif rng.random() < 0.6 and TEXTS.get(item["key"]):
-                    answers[item["key"]] = rng.choice(TEXTS[item["key"]])
+                elif rng.random() < 0.6 and pools.get(item["key"]):
+                    answers[item["key"]] = pools[item["key"]].pop()
             responses.append(SurveyResponse(definition=definition, year=year, month=rng.randint(1, months),
                                             region=region, answers=answers))
     return responses

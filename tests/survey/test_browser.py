@@ -128,6 +128,15 @@ def test_the_form_in_english_and_on_a_phone(page, phone_page, definitions, make_
     assert_accessible(phone_page)
     shot(phone_page, "survey-form-phone")
 
+    # The page is lost before sending (a closed tab, an expired session): what was typed comes back.
+    phone_page.get_by_role("group", name="Praktikdagen var väl upplagd.").get_by_role("radio", name="2", exact=True).check()
+    phone_page.get_by_label("Övriga synpunkter").fill("Skrivet på telefonen, inte skickat.")
+    phone_page.reload()
+    expect(phone_page.locator("[data-keep-draft-notice]")).to_be_visible()
+    expect(phone_page.get_by_label("Övriga synpunkter")).to_have_value("Skrivet på telefonen, inte skickat.")
+    expect(phone_page.get_by_role("group", name="Praktikdagen var väl upplagd.").get_by_role("radio", name="2", exact=True)).to_be_checked()
+    shot(phone_page, "survey-form-phone-restored")
+
 
 def test_the_office_closes_without_the_survey_once_its_time_is_up(page, definitions, make_case, coordinator):
     case = make_case(S.CERTIFIED)

@@ -216,3 +216,24 @@ def test_the_number_of_queries_does_not_grow_with_the_answers(reader, add, url, 
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
     assert SurveyResponse.objects.count() == 200
+
+
+def test_answers_to_two_versions_of_the_questions_are_counted_together(reader, add, definition):
+    from survey.models import SurveyDefinition
+
+    items = [dict(item) for item in definition.items if item["key"] != "workload"]
+    items[0]["label"] = "Instruktionerna var tydliga (ny lydelse)."
+    items.append({"key": "travel", "topic": "Helheten", "label": "Resan fungerade.", "kind": "scale",
+                  "low": "Dåligt", "high": "Bra"})
+    newer = SurveyDefinition.objects.create(version=2, title="v2", items=items)
+    add(2, instructions_clear=2)  # version 1, with "workload" = 4
+    SurveyResponse.objects.create(definition=newer, year=2026, month=6, region="halland",
+                                  answers={"instructions_clear": 5, "travel": 3})
+    html = reader.get(RESULTS).content.decode()
+    assert "Instruktionerna var tydliga (ny lydelse)." in html  # the newest wording
+    assert "Instruktionerna för Mitt-i-ST var tydliga." not in html
+    assert "Resan fungerade." in html and "Arbetet med portfölj och inspelningar" in html  # both versions' keys
+    desc = re.search(r'<desc id="chart-instructions_clear-desc">(.*?)</desc>', html, re.S).group(1)
+    assert desc.startswith("3 svar, medel 3,0")
+    header, *rows = csv_table(reader.get(CSV))
+    assert "Resan fungerade." in header and sorted(r[2] for r in rows) == ["1", "1", "2"]

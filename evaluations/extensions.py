@@ -12,6 +12,9 @@ core should show or do for it. The core only ever calls what is registered here.
   case (rows and files) and returns the storage names of the files it removed. Must be safe to run twice.
 - `register_material_download(label, url_name, order)`: what the trainee can download before the purge
   (url_name takes the case's pk).
+- `register_step_link(state, link)`: `link(case, for_trainee) -> (url, label) | None`; the timeline's
+  current step that `state` completes points at the satellite's page for it (the survey's form on
+  "Utvärdering"), and the trainee's "Nästa steg" card gets a button with `label`.
 """
 
 from collections.abc import Callable
@@ -32,6 +35,12 @@ class Download:
     order: int
 
 
+@dataclass(frozen=True)
+class StepLink:
+    state: str
+    link: Callable
+
+
 @dataclass
 class _Registry:
     case_panels: list[Panel] = field(default_factory=list)
@@ -39,6 +48,7 @@ class _Registry:
     question_providers: list[Callable] = field(default_factory=list)
     material_purgers: list[Callable] = field(default_factory=list)
     material_downloads: list[Download] = field(default_factory=list)
+    step_links: list[StepLink] = field(default_factory=list)
 
 
 registry = _Registry()
@@ -71,6 +81,19 @@ def register_material_purger(purger: Callable) -> None:
 def register_material_download(label, url_name: str, order: int) -> None:
     _add_once(registry.material_downloads, Download(label, url_name, order))
     registry.material_downloads.sort(key=lambda d: d.order)
+
+
+def register_step_link(state: str, link: Callable) -> None:
+    _add_once(registry.step_links, StepLink(state, link))
+
+
+def step_link(state: str, case, for_trainee: bool) -> tuple[str, str] | None:
+    for entry in registry.step_links:
+        if entry.state == state:
+            found = entry.link(case, for_trainee)
+            if found:
+                return found
+    return None
 
 
 def panels_for(panels: list[Panel], request, case) -> list[tuple[str, dict]]:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from .extensions import step_link
 from .models import Evaluation, local_today
 
 S = Evaluation.State
@@ -19,6 +20,8 @@ class Step:
     status: str  # "done" | "current" | "todo"
     done_on: date | None = None
     due: date | None = None
+    url: str = ""  # a satellite's page for the current step (extensions.register_step_link)
+    action: str = ""
 
     @property
     def overdue(self) -> bool:
@@ -75,7 +78,7 @@ def _definitions(case: Evaluation, for_trainee: bool):
          S.CERTIFIED, case.certified_at, None),
         (_("Utvärdering"), hint(_("Berätta hur din Mitt-i-ST fungerade."),
                                 _("ST-läkaren berättar hur Mitt-i-ST fungerade.")),
-         S.CLOSED, case.closed_at, None),
+         S.CLOSED, case.closed_at, case.survey_due),
     ]
 
 
@@ -95,7 +98,8 @@ def case_steps(case: Evaluation, *, for_trainee: bool = False) -> list[Step]:
             status = "todo"
         if completes == S.PRACTICE_DAY_AGREED and case.practice_day:
             hint = _("Praktikdag: %(day)s") % {"day": date_format(case.practice_day, "j F Y")}
-        steps.append(Step(label, hint, status, _day(done_at) if done else None, due))
+        url, action = (step_link(completes, case, for_trainee) or ("", "")) if status == "current" else ("", "")
+        steps.append(Step(label, hint, status, _day(done_at) if done else None, due, url, action))
     return steps
 
 

@@ -182,8 +182,14 @@ def case_deadlines(case: Evaluation, today: date | None = None) -> list[Deadline
     )
     certified_on = _local(case.certified_at)
     if certified_on:
-        # No survey is recorded here (it lives outside the system): it is open while the case is certified.
-        add(SURVEY, certified_on + timedelta(days=settings.MITTIST_SURVEY_DAYS_AFTER), ("trainee",), open_in={S.CERTIFIED})
+        # Answered in the survey app, which closes the case: open while certified, done on the day it closed.
+        add(
+            SURVEY,
+            certified_on + timedelta(days=settings.MITTIST_SURVEY_DAYS_AFTER),
+            ("trainee",),
+            open_in={S.CERTIFIED},
+            done_on=_local(case.closed_at) if case.survey_answered else None,
+        )
     return deadlines
 
 

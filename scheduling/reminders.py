@@ -241,6 +241,11 @@ def _trainee_action_url(kind: Kind, case: Evaluation) -> str:
             return _url("portfolio:submit", case.pk)
         except NoReverseMatch:  # no portfolio app: the case page has the submit action
             pass
+    if kind.deadline == d.SURVEY:
+        try:
+            return _url("survey:answer", case.pk)
+        except NoReverseMatch:  # no survey app: the case page says what is left
+            pass
     return _url("evaluations:case_detail", case.pk)
 
 

@@ -102,6 +102,10 @@ class CheckForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "text"}),
     )
 
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
     def clean_sha256(self):
         value = "".join(self.cleaned_data.get("sha256", "").split()).lower()
         if value and not SHA256.match(value):
@@ -112,7 +116,9 @@ class CheckForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("pdf")
-        if upload:
+        if self.too_large:
+            self.add_error("pdf", too_large_message())
+        elif upload:
             if not upload.head.startswith(b"%PDF-"):
                 self.add_error("pdf", _("Filen är inte en PDF. Välj rapporten som PDF-fil."))
             else:
@@ -147,6 +153,12 @@ def _blocked(request):
     return _page(request, {"form": CheckForm(), "blocked": True}, status=429)
 
 
+def _too_large(request):
+    form = CheckForm({}, too_large=True)
+    form.is_valid()
+    return _page(request, {"form": form}, status=413)
+
+
 def _content_length(request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -163,9 +175,7 @@ def verify(request):
         return _blocked(request)
     if _content_length(request) > max_bytes() + MULTIPART_OVERHEAD:
         # Refused before a byte of the body is read; nothing changes, so no CSRF check is needed for it.
-        form = CheckForm()
-        form.add_error("pdf", too_large_message())
-        return _page(request, {"form": form}, status=413)
+        return _too_large(request)
     handler = HashingUploadHandler(request)
     request.upload_handlers = [handler]
     return _check(request, handler)
@@ -175,9 +185,7 @@ def verify(request):
 def _check(request, handler):
     form = CheckForm(request.POST, request.FILES)
     if handler.exceeded:
-        form = CheckForm()
-        form.add_error("pdf", too_large_message())
-        return _page(request, {"form": form}, status=413)
+        return _too_large(request)
     if not form.is_valid():
         return _page(request, {"form": form}, status=400)
     checksum = form.cleaned_data["checksum"]

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
@@ -55,3 +56,13 @@ def _durations(settings):
 @pytest.fixture
 def definitions(db):
     load_definitions()
+
+
+@pytest.fixture(scope="module")
+def migration_rows_back(django_db_setup, django_db_blocker):
+    """For modules with transactional tests (a live server, the dump test): these flush the database when
+    they end, the data migrations' rows too. Put them back once the module is done, for the tests after it."""
+    yield
+    with django_db_blocker.unblock():
+        load_definitions()
+        connection.close()  # opened outside any test: left open, it would keep the test database from being dropped

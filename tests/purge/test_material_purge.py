@@ -221,7 +221,7 @@ def test_purge_page_before_and_after(full, trainee, coordinator):
         assert reverse("portfolio:material_download", args=[case.pk]) not in text
         assert reverse("reports:verify") in text
         case_page = login(trainee).get(reverse("evaluations:case_detail", args=[case.pk])).content.decode()
-        assert "Raderat hos SFAM" in case_page
+        assert "Raderat " + str(due.day) in case_page
 
 
 def test_portfolio_pages_after_the_purge_say_it_is_gone(full, trainee, evaluator, make_user):

@@ -237,7 +237,6 @@ def deliver_notice(what: str, case_id: str) -> int:
         "purge_day": day,
         "purge_url": purge_page_url(case),
         "notice_days": settings.MITTIST_PURGE_NOTICE_DAYS,
-        "downloads": [str(d.label) for d in registry.material_downloads],
     }
     send_now(f"{what}_purge_notice", Recipient.of(case.trainee), context)
     return 1

@@ -267,3 +267,24 @@ def test_proposal_comments_reach_the_mail_but_not_the_task_queue(make_case, trai
                                                  note="Passar bäst på tisdagar, hälsningar Tova")
     assert queued and "tisdagar" not in repr(queued)
     assert "Passar bäst på tisdagar, hälsningar Tova" in mailoutbox[-1].body
+
+
+def test_material_is_never_purged_without_its_notice(full, monkeypatch):
+    # The notice could not be claimed (say its transaction failed): then there is no purge either.
+    monkeypatch.setattr("evaluations.purge.send_material_notices", lambda now: 0)
+    sweep(ended_on(full.case) + timedelta(days=KEEP + 60))
+    case = Evaluation.objects.get(pk=full.case.pk)
+    assert case.material_purged_at is None and Section.objects.filter(case=case).count() == 6
+
+
+@pytest.mark.parametrize("what", ["report", "material"])
+def test_the_notice_reads_well_in_english_too(full, trainee, mailoutbox, what):
+    from evaluations.purge import deliver_notice
+
+    trainee.language = "en"
+    trainee.save(update_fields=["language"])
+    assert deliver_notice(what, str(full.case.pk)) == 1
+    mail = mailoutbox[-1]
+    html = mail.alternatives[0][0]
+    assert f"/arenden/{full.case.pk}/radering/" in mail.body and f"/arenden/{full.case.pk}/radering/" in html
+    assert trainee.full_name in mail.body and "{{" not in mail.body + html + mail.subject

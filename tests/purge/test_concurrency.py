@@ -4,7 +4,6 @@ Needs PostgreSQL (DATABASE_URL or CI=true): SQLite serialises whole-database wri
 The audit row of each claim is slowed down, so the other sweep meets rows locked mid-claim.
 """
 
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -18,6 +17,7 @@ from evaluations.purge import run_sweep
 from portfolio.services.common import ensure_sections
 from portfolio.services.sections import section_save
 from tests.conftest import S
+from tests.scheduling.test_reminders_concurrency import run_together  # one thread per sweep, a barrier
 
 from .conftest import KEEP, NOTICE, at
 
@@ -28,28 +28,6 @@ pytestmark = [
     pytest.mark.usefixtures("migration_rows_back"),
 ]
 CASES = 3
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def work(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a sweep hung (deadlock?)"
-    return results
 
 
 def test_two_sweeps_at_once_send_each_notice_once_and_purge_once(make_case, mailoutbox, definitions):

@@ -21,8 +21,9 @@ The sweep (`run_sweep`, a django-q2 schedule every MITTIST_PURGE_SWEEP_MINUTES) 
 conditional UPDATE before it acts, so two sweeps never send a notice twice or purge twice. Database
 content is cleared in the claim's transaction; the files go afterwards, every stored version, and each
 file's name is kept (PendingFileDeletion) until it is really gone, so a failed delete is retried by the
-next sweep. A second sweep changes nothing. Mail tasks carry ids only: no text of the report or the
-portfolio ever passes through the task queue's tables.
+next sweep. A case whose step fails is logged and left, whole, for the next sweep; the others go on. A
+second sweep changes nothing. Mail tasks carry ids only: no text of the report or the portfolio ever
+passes through the task queue's tables.
 """
 
 import logging
@@ -114,6 +115,18 @@ def delete_pending_files(now: datetime | None = None) -> tuple[int, int]:
     return deleted, failed
 
 
+def each(items, step, what: str) -> int:
+    """`step(item)` for every item, counting the true results. One that fails is logged and left for the next
+    sweep (its transaction rolled back); the others go on."""
+    done = 0
+    for item in items:
+        try:
+            done += bool(step(item))
+        except Exception:
+            logger.exception("Purge sweep: %s failed for %s", what, getattr(item, "pk", item))
+    return done
+
+
 # --- the notice -------------------------------------------------------------------------------------
 
 
@@ -141,16 +154,18 @@ def _ended_before(day: date):
 def send_material_notices(now: datetime) -> int:
     today = timezone.localdate(now)
     keep = timedelta(days=settings.MITTIST_MATERIAL_KEEP_DAYS_AFTER_END)
-    sent = 0
-    # Notice day = purge due day − notice days, i.e. the end lies at least (keep − notice) days back.
-    for case in _ended_before(today - keep + notice_days()).filter(material_purge_notice_sent_at__isnull=True):
+
+    def notice(case) -> bool:
         if not material_held(case):
-            continue  # nothing to lose, nothing to announce: purged on its day without a notice
+            return False  # nothing to lose, nothing to announce: purged on its day without a notice
         unclaimed = Evaluation.objects.filter(
             pk=case.pk, material_purge_notice_sent_at__isnull=True, material_purged_at__isnull=True
         )
-        sent += claim_notice(unclaimed, "material_purge_notice_sent_at", case, "material", now)
-    return sent
+        return claim_notice(unclaimed, "material_purge_notice_sent_at", case, "material", now)
+
+    # Notice day = purge due day − notice days, i.e. the end lies at least (keep − notice) days back.
+    candidates = _ended_before(today - keep + notice_days()).filter(material_purge_notice_sent_at__isnull=True)
+    return each(candidates, notice, "material notice")
 
 
 def purge_material(case: Evaluation, now: datetime) -> bool:
@@ -174,16 +189,16 @@ def purge_material(case: Evaluation, now: datetime) -> bool:
 def purge_due_material(now: datetime) -> int:
     today = timezone.localdate(now)
     keep = timedelta(days=settings.MITTIST_MATERIAL_KEEP_DAYS_AFTER_END)
-    purged = 0
-    for case in _ended_before(today - keep):
+
+    def purge(case) -> bool:
         if case.material_purge_notice_sent_at is None:
             if material_held(case):
-                continue  # the notice goes first; the purge waits its full notice period after it
+                return False  # the notice goes first; the purge waits its full notice period after it
         elif timezone.localdate(case.material_purge_notice_sent_at) + notice_days() > today:
-            continue
-        if purge_material(case, now):
-            purged += 1
-    return purged
+            return False
+        return purge_material(case, now)
+
+    return each(_ended_before(today - keep), purge, "material purge")
 
 
 # --- the sweep --------------------------------------------------------------------------------------

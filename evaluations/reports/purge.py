@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evaluations.models import CaseEvent, Evaluation
-from evaluations.purge import claim_notice, local_start, notice_days, purge_day, queue_files
+from evaluations.purge import claim_notice, each, local_start, notice_days, purge_day, queue_files
 
 from .models import QualityReview, Report, ReportShare
 
@@ -55,13 +55,14 @@ def send_report_notices(now: datetime) -> int:
     candidates = _kept().filter(purge_notice_sent_at__isnull=True).filter(
         Q(delivered_at__lt=local_start(after_max)) | Q(case__quality_reviewed_at__lt=local_start(after_review))
     )
-    sent = 0
-    for report in candidates:
+
+    def notice(report) -> bool:
         if report.purge_due() - notice_days() > today:
-            continue
+            return False
         unclaimed = Report.objects.filter(pk=report.pk, purge_notice_sent_at__isnull=True, purged_at__isnull=True)
-        sent += claim_notice(unclaimed, "purge_notice_sent_at", report.case, "report", now)
-    return sent
+        return claim_notice(unclaimed, "purge_notice_sent_at", report.case, "report", now)
+
+    return each(candidates, notice, "report notice")
 
 
 def purge_report(report: Report, now: datetime) -> bool:
@@ -84,14 +85,9 @@ def purge_report(report: Report, now: datetime) -> bool:
 
 def purge_due_reports(now: datetime) -> int:
     today = timezone.localdate(now)
-    purged = 0
     noticed_long_enough = local_start(today - notice_days() + timedelta(days=1))
-    for report in _kept().filter(purge_notice_sent_at__lt=noticed_long_enough):
-        if report_purge_day(report, today) > today:
-            continue
-        if purge_report(report, now):
-            purged += 1
-    return purged
+    due = (r for r in _kept().filter(purge_notice_sent_at__lt=noticed_long_enough) if report_purge_day(r, today) <= today)
+    return each(due, lambda report: purge_report(report, now), "report purge")
 
 
 def purge_unsent_report(case: Evaluation, now: datetime) -> list[str]:

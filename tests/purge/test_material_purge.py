@@ -288,3 +288,36 @@ def test_the_notice_reads_well_in_english_too(full, trainee, mailoutbox, what):
     html = mail.alternatives[0][0]
     assert f"/arenden/{full.case.pk}/radering/" in mail.body and f"/arenden/{full.case.pk}/radering/" in html
     assert trainee.full_name in mail.body and "{{" not in mail.body + html + mail.subject
+
+
+def test_one_case_that_fails_does_not_hold_up_the_others(make_case, coordinator, trainee, make_user, monkeypatch,
+                                                          caplog):
+    from evaluations.extensions import registry
+    from portfolio.services.common import ensure_sections
+    from portfolio.services.sections import section_save
+
+    cases = []
+    for owner in (trainee, make_user(Role.TRAINEE)):
+        case = make_case(S.PRACTICE_DAY_AGREED, trainee=owner)
+        section = ensure_sections(case)["B"]
+        section_save(section=section, by=owner, data={"background": "Bakgrund."}, base_version=0,
+                     can_edit=lambda c: True)
+        cases.append(case_services.case_withdraw(case=case, by=coordinator, reason="Slutar."))
+    broken_case = cases[0]
+
+    def broken(case):
+        if case.pk == broken_case.pk:
+            raise RuntimeError("a purger's bug")
+        return []
+
+    monkeypatch.setattr(registry, "material_purgers", [*registry.material_purgers, broken])
+    due = max(ended_on(c) for c in cases) + timedelta(days=KEEP)
+    sweep(due - timedelta(days=NOTICE))
+    sweep(due)
+    first, second = (Evaluation.objects.get(pk=c.pk) for c in cases)
+    assert first.material_purged_at is None and Section.objects.filter(case=first).exists()  # rolled back whole
+    assert second.material_purged_at is not None and not Section.objects.filter(case=second).exists()
+    assert "material purge failed for" in caplog.text and "a purger's bug" in caplog.text
+    monkeypatch.undo()
+    sweep(due + timedelta(hours=1))  # the next run finishes it
+    assert Evaluation.objects.get(pk=first.pk).material_purged_at is not None

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CaseEvent, Evaluation, Evaluator
+from .models import CaseEvent, Evaluation, Evaluator, PendingFileDeletion
 
 
 @admin.register(Evaluator)
@@ -31,3 +31,20 @@ class EvaluationAdmin(admin.ModelAdmin):
     exclude = ["personnummer_encrypted", "personnummer_hash"]
     inlines = [CaseEventInline]
     raw_id_fields = ["trainee", "evaluator"]
+
+
+@admin.register(PendingFileDeletion)
+class PendingFileDeletionAdmin(admin.ModelAdmin):
+    """Files the purge took out of the database but could not yet delete; the sweep retries them. Read only."""
+
+    list_display = ["name", "case", "created_at", "attempts", "last_tried_at", "last_error"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -17,3 +17,12 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="evaluations.create_cache_table")
+
+        from evaluations.extensions import register_case_panel
+
+        from .purge import register_purge_sweep
+        from .purge_views import case_panel_context
+
+        post_migrate.connect(register_purge_sweep, sender=self, dispatch_uid="evaluations.register_purge_sweep")
+        # What leaves SFAM when, on the case page (the core's own panel, after the report's and certificate's).
+        register_case_panel("evaluations/purge/_case_panel.html", 90, case_panel_context)

@@ -9,7 +9,11 @@ core should show or do for it. The core only ever calls what is registered here.
   evaluator (portfolio section B), which the report answers one by one.
 - `register_report_panel(template, order, context)`: beside the report form, e.g. the day's programme.
 - `register_material_purger(purger)`: `purger(case) -> list[str]`, deletes the app's material of an ended
-  case (rows and files) and returns the storage names of the files it removed. Must be safe to run twice.
+  case from the database and returns the storage names of its files (a name ending in "/" is a folder of
+  them). It runs inside the purge's transaction; the core deletes the files, every version, once that has
+  committed, and keeps each name until its file is gone. Must be safe to run twice.
+- `register_material_holder(holds)`: `holds(case) -> bool`, whether the app still keeps anything of the
+  case's material that the trainee would lose: the trainee is told before a purge only when something is.
 - `register_material_download(label, url_name, order)`: what the trainee can download before the purge
   (url_name takes the case's pk).
 - `register_step_link(state, link)`: `link(case, for_trainee) -> (url, label) | None`; the timeline's
@@ -47,6 +51,7 @@ class _Registry:
     report_panels: list[Panel] = field(default_factory=list)
     question_providers: list[Callable] = field(default_factory=list)
     material_purgers: list[Callable] = field(default_factory=list)
+    material_holders: list[Callable] = field(default_factory=list)
     material_downloads: list[Download] = field(default_factory=list)
     step_links: list[StepLink] = field(default_factory=list)
 
@@ -76,6 +81,10 @@ def register_trainee_questions(provider: Callable) -> None:
 
 def register_material_purger(purger: Callable) -> None:
     _add_once(registry.material_purgers, purger)
+
+
+def register_material_holder(holds: Callable) -> None:
+    _add_once(registry.material_holders, holds)
 
 
 def register_material_download(label, url_name: str, order: int) -> None:

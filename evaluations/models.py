@@ -640,7 +640,31 @@ ACTION_LABELS = {
     "survey_answered": _("Utvärderingen besvarad, ärendet avslutat"),
     "material_purge_notice": _("Besked om radering av materialet skickat"),
     "material_purged": _("Materialet raderat hos SFAM"),
+    "report_purge_notice": _("Besked om radering av rapporten skickat"),
+    "report_purged": _("Rapporten raderad hos SFAM"),
     "withdrawn": _("Ärendet avbrutet"),
     "put_on_hold": _("Ärendet vilande"),
     "resumed": _("Ärendet återupptaget"),
 }
+
+
+class PendingFileDeletion(models.Model):
+    """A stored file (every version of it) that the purge has taken out of the database but that may still
+    be in the storage. The sweep deletes it and then this row; a storage that fails keeps the row, and the
+    next sweep tries again. Names are made by the server (case and random ids): they say nothing of the content.
+    """
+
+    name = models.CharField(max_length=300, unique=True)
+    case = models.ForeignKey(Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_tried_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("fil som väntar på radering")
+        verbose_name_plural = _("filer som väntar på radering")
+
+    def __str__(self):
+        return self.name

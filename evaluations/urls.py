@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import purge_views, views
 
 app_name = "evaluations"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("arenden/<uuid:case_id>/", views.case_detail, name="case_detail"),
     path("arenden/<uuid:case_id>/vardare/", views.assign_evaluator, name="assign_evaluator"),
     path("arenden/<uuid:case_id>/steg/<slug:verb>/", views.case_action, name="case_action"),
+    path("arenden/<uuid:case_id>/radering/", purge_views.purge_page, name="purge"),
     path("min-mitt-i-st/", views.trainee_home, name="trainee_home"),
     path("vardering/", views.evaluator_home, name="evaluator_home"),
     path("kvalitet/", views.quality_home, name="quality_home"),

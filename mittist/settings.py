@@ -382,6 +382,10 @@ MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW = env_int("MITTIST_REPORT_KEEP_DAYS_AFTER_
 MITTIST_REPORT_KEEP_DAYS_MAX = env_int("MITTIST_REPORT_KEEP_DAYS_MAX", 90)
 MITTIST_MATERIAL_KEEP_DAYS_AFTER_END = env_int("MITTIST_MATERIAL_KEEP_DAYS_AFTER_END", 30)
 MITTIST_PURGE_NOTICE_DAYS = env_int("MITTIST_PURGE_NOTICE_DAYS", 7)
+# How often the purge sweep runs (notices and purges are due by the day; the hour only bounds the delay).
+MITTIST_PURGE_SWEEP_MINUTES = env_int("MITTIST_PURGE_SWEEP_MINUTES", 60)
+# The public page "Kontrollera en rapport": the largest PDF it hashes (the reports are far smaller).
+MITTIST_REPORT_CHECK_MAX_MB = env_int("MITTIST_REPORT_CHECK_MAX_MB", 20)
 # A link the trainee gives a reader of the report; never outlives the report itself.
 MITTIST_REPORT_SHARE_DAYS = env_int("MITTIST_REPORT_SHARE_DAYS", 30)
 # Public verification pages (certificate code, report checksum): wrong tries per address and hour.
@@ -392,6 +396,7 @@ MITTIST_CERTIFICATE_ISSUER = env_str("MITTIST_CERTIFICATE_ISSUER", "Svensk före
 for _name in (
     "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
     "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
+    "MITTIST_PURGE_NOTICE_DAYS", "MITTIST_PURGE_SWEEP_MINUTES", "MITTIST_REPORT_CHECK_MAX_MB",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")

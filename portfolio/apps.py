@@ -19,3 +19,18 @@ class PortfolioConfig(AppConfig):
 
         # The report answers the trainee's questions from section B, one by one.
         register_trainee_questions(trainee_questions)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from evaluations.extensions import (
+            register_material_download,
+            register_material_holder,
+            register_material_purger,
+        )
+
+        from .purge import holds_material, purge_material
+
+        # Nothing of the portfolio stays at SFAM once the case has ended (evaluations/purge.py runs these).
+        register_material_purger(purge_material)
+        register_material_holder(holds_material)
+        register_material_download(_("Hämta materialet (PDF och dokument, ZIP)"), "portfolio:material_download", 10)

@@ -14,4 +14,5 @@ ACTION_LABELS = {
     "recording_saved": _("Inspelning registrerad"),
     "recording_removed": _("Inspelning borttagen"),
     "self_evaluation_saved": _("Video-egenvärdering sparad"),
+    "material_downloaded": _("Materialet hämtat (PDF och dokument)"),
 }

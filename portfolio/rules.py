@@ -28,3 +28,5 @@ rules.add_perm(
     "portfolio.view_status", is_coordinator | (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator)
 )
 rules.add_perm("portfolio.manage_supervisor_link", is_coordinator | (is_trainee & is_case_trainee))
+# Before the purge the trainee takes the material home (one PDF and the documents, in a ZIP).
+rules.add_perm("portfolio.download_material", is_trainee & is_case_trainee)

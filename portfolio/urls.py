@@ -1,4 +1,4 @@
-from .views import documents, recordings, sections, submission, supervisor
+from .views import documents, purged, recordings, sections, submission, supervisor
 
 app_name = "portfolio"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *documents.urlpatterns,
     *recordings.urlpatterns,
     *submission.urlpatterns,
+    *purged.urlpatterns,
 ]

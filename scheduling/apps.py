@@ -45,4 +45,12 @@ class SchedulingConfig(AppConfig):
 
         # Beside the report form: the day's sitting-in patients, as the programme had them.
         register_report_panel("scheduling/programme/_report_panel.html", 20, report_panel_context)
+
+        from evaluations.extensions import register_material_holder, register_material_purger
+
+        from .purge import holds_material, purge_material
+
+        # The notes written here leave SFAM with the rest of the material (evaluations/purge.py runs these).
+        register_material_purger(purge_material)
+        register_material_holder(holds_material)
         post_migrate.connect(register_reminder_sweep, sender=self, dispatch_uid="scheduling.register_reminder_sweep")

@@ -29,6 +29,7 @@ from mittist.mailer import Recipient, send_now
 
 from .calendar import CANCEL, FILENAME, REQUEST, build_ics, event_times, invite_uid
 from .models import CalendarInvite, PracticeDayProposal
+from .services import comment_of_note
 
 log = logging.getLogger(__name__)
 S = Evaluation.State
@@ -112,11 +113,16 @@ def practice_day_changed(case_id: str, reason: str = "") -> None:
     log.info("practice day %s for case %s (invite %s #%s)", kind, case.pk, invite.uid, invite.sequence)
 
 
-def send_proposal_mail(case_id: str, by_id: str, proposal_ids: list[str], declined_ids: list[str], note: str = "") -> None:
-    """Tell the other side about new suggested days and/or that theirs did not suit."""
+def send_proposal_mail(case_id: str, by_id: str, proposal_ids: list[str], declined_ids: list[str],
+                       event_id: int | None = None) -> None:
+    """Tell the other side about new suggested days and/or that theirs did not suit.
+
+    The comment written with them is read from the audit row `event_id`, never passed in the task."""
     case = Evaluation.objects.with_related().get(pk=case_id)
     if case.state != S.CONTACT_MADE:
         return  # agreed (or ended) in the meantime: the suggestion no longer asks anything of anyone
+    event_note = CaseEvent.objects.filter(pk=event_id, case=case).values_list("note", flat=True).first()
+    note = comment_of_note(event_note or "")
     proposals = list(PracticeDayProposal.objects.filter(pk__in=proposal_ids).order_by("day"))
     declined = list(PracticeDayProposal.objects.filter(pk__in=declined_ids).order_by("day"))
     from_trainee = str(by_id) == str(case.trainee_id)

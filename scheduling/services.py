@@ -154,9 +154,22 @@ def _other(side: str) -> str:
     return "evaluator" if side == "trainee" else "trainee"
 
 
+NOTE_SEPARATOR = " — "
+
+
 def _days_note(days, note: str = "") -> str:
+    """The audit note: the days, then the comment written with them (the purge strips the comment)."""
     text = ", ".join(day.isoformat() for day in days)
-    return f"{text} — {note.strip()}" if note.strip() else text
+    return f"{text}{NOTE_SEPARATOR}{note.strip()}" if note.strip() else text
+
+
+def comment_of_note(note: str) -> str:
+    """The comment part of a `_days_note` (ISO days never contain the separator)."""
+    return note.partition(NOTE_SEPARATOR)[2]
+
+
+def days_of_note(note: str) -> str:
+    return note.partition(NOTE_SEPARATOR)[0]
 
 
 def _close(proposals, status: str, by) -> list[PracticeDayProposal]:
@@ -196,14 +209,16 @@ def practice_day_propose(*, case: Evaluation, by, days: list[date], note: str = 
         created = [
             PracticeDayProposal.objects.create(case=case, day=day, note=note.strip(), proposed_by=by) for day in days
         ]
-        CaseEvent.record(case, by, "practice_day_proposed", note=_days_note(days, note))
+        event = CaseEvent.record(case, by, "practice_day_proposed", note=_days_note(days, note))
+        # The comment reaches the mail through the audit row, not the task's arguments: the task queue
+        # keeps its arguments in its tables, where the purge cannot reach them.
         queue_task_on_commit(
             "scheduling.practice_day.send_proposal_mail",
             str(case.pk),
             str(by.pk),
             [str(p.pk) for p in created],
             [str(p.pk) for p in declined],
-            note.strip(),
+            event.pk,
         )
     return created
 
@@ -217,14 +232,14 @@ def practice_day_decline(*, case: Evaluation, by, note: str = "") -> list[Practi
         declined = _close(_open_from(case, _other(side)), P.DECLINED, by)
         if not declined:
             raise CaseStateError(_("Det finns inga förslag att svara på."))
-        CaseEvent.record(case, by, "practice_day_declined", note=_days_note([p.day for p in declined], note))
+        event = CaseEvent.record(case, by, "practice_day_declined", note=_days_note([p.day for p in declined], note))
         queue_task_on_commit(
             "scheduling.practice_day.send_proposal_mail",
             str(case.pk),
             str(by.pk),
             [],
             [str(p.pk) for p in declined],
-            note.strip(),
+            event.pk,
         )
     return declined
 

@@ -9,6 +9,7 @@ from evaluations.models import Evaluation
 from mittist.definitions import localized
 
 from .models import QualityReview, Report
+from .purge import report_purge_day
 from .rules import report_of
 
 
@@ -47,7 +48,8 @@ def report_facts(case: Evaluation) -> ReportFacts:
         reviewed_at=case.quality_reviewed_at,
         reviewer_name=review.reviewer_name if review and review.completed_at else "",
         review_taken_by=review.reviewer_name if review and not review.completed_at else "",
-        purge_due=report.purge_due() if delivered and not report.purged_at else None,
+        # The day it really goes: never sooner than the notice period after the trainee was told.
+        purge_due=report_purge_day(report) if delivered and not report.purged_at else None,
         purged_at=report.purged_at if report else None,
         sha256=report.pdf_sha256 if report else "",
         share_count=report.shares.count() if delivered else 0,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import verify, views
 
 app_name = "reports"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("arenden/<uuid:case_id>/rapport/rapport.pdf", views.pdf, name="pdf"),
     path("arenden/<uuid:case_id>/rapport/dela/", views.share, name="share"),
     path("arenden/<uuid:case_id>/kvalitetsgranskning/", views.review, name="review"),
+    path("rapport/kontrollera/", verify.verify, name="verify"),
     path("rapport/delad/<str:token>/", views.shared_landing, name="shared_landing"),
     path("rapport/las/<uuid:share_id>/", views.shared_view, name="shared_view"),
     path("rapport/las/<uuid:share_id>/rapport.pdf", views.shared_pdf, name="shared_pdf"),

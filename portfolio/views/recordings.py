@@ -24,6 +24,7 @@ from ..models import Recording, SelfEvaluationTemplate
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS
 from ..services import recordings as services
 from ..services.common import PortfolioError
+from .purged import unless_purged
 
 # --- forms ---------------------------------------------------------------------------------------
 
@@ -225,6 +226,7 @@ def _context(request, case: Evaluation, **extra) -> dict:
 
 
 @login_required
+@unless_purged
 def recording_list(request, case_id):
     case = _case(request, case_id)
     recordings = _numbered(case)
@@ -262,6 +264,7 @@ def recording_list(request, case_id):
 
 
 @login_required
+@unless_purged
 def recording_edit(request, case_id, recording_id):
     case = _case(request, case_id)
     recording = _recording(case, recording_id)
@@ -318,6 +321,7 @@ def _read_only_answers(template, evaluation) -> list[dict]:
 
 
 @login_required
+@unless_purged
 def self_evaluation(request, case_id, recording_id):
     case = _case(request, case_id)
     recording = _recording(case, recording_id)

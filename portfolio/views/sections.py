@@ -26,6 +26,7 @@ from ..sections import TRAINEE_SECTIONS
 from ..services.common import PortfolioError, ensure_sections
 from ..services.sections import SectionConflict, section_save
 from .autosave import autosave_reply, base_version, differences, form_errors_reply
+from .purged import unless_purged
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TRAINEE_CODES = [s.code for s in TRAINEE_SECTIONS]
@@ -55,6 +56,7 @@ def _supervisor_state(status) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 @login_required
+@unless_purged
 def overview(request, case_id):
     case = visible_case(request, case_id)
     user = request.user
@@ -134,6 +136,7 @@ def _render_section(request, case, section, form, *, version, status=200, confli
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@unless_purged
 def section_page(request, case_id, code):
     case = visible_case(request, case_id)
     section = _trainee_section(case, code)

@@ -22,6 +22,7 @@ from evaluations.views import role_required, visible_case
 from ..pdf import build_package, pdf_filename, render_pdf
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS, portfolio_status
 from ..services.submission import MaterialIncomplete, material_submit
+from .purged import unless_purged
 
 S = Evaluation.State
 # Before the practice day is agreed the trainee may look at the check, but not submit.
@@ -64,6 +65,7 @@ def _submit_page(request, case: Evaluation, *, missing=None, status=200):
 
 @role_required("trainee")
 @require_http_methods(["GET", "POST"])
+@unless_purged
 def submit(request, case_id):
     case = visible_case(request, case_id)
     if not request.user.has_perm("evaluations.act_as_trainee", case):
@@ -97,6 +99,7 @@ def _readable_case(request, case_id):
 
 @login_required
 @require_http_methods(["GET"])
+@unless_purged
 def reading(request, case_id):
     case, refused = _readable_case(request, case_id)
     if refused:
@@ -114,6 +117,7 @@ def reading(request, case_id):
 
 @login_required
 @require_http_methods(["GET"])
+@unless_purged
 def reading_pdf(request, case_id):
     case, refused = _readable_case(request, case_id)
     if refused:

@@ -35,6 +35,7 @@ from ..services.common import PortfolioError, ensure_sections
 from ..services.sections import SectionConflict
 from ..services.supervisor import StatementIncomplete, statement_section
 from .autosave import autosave_reply, base_version, clock, differences, form_errors_reply
+from .purged import unless_purged
 
 SESSION_KEY = "supervisor_links"
 TEMPLATES = "portfolio/supervisor/"
@@ -68,6 +69,7 @@ def _answers(section) -> list[tuple]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@unless_purged
 def supervisor(request, case_id):
     case = visible_case(request, case_id)
     if not request.user.has_perm("portfolio.manage_supervisor_link", case):

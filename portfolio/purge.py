@@ -1,0 +1,113 @@
+"""The portfolio's part of the purge (the rule and the sweep are the core's: evaluations/purge.py).
+
+Registered in PortfolioConfig.ready():
+- `purge_material(case)`: deletes every row of the case's material — sections A–F (so the supervisor's
+  statement too), recordings with their self-evaluations, the supervisor's links and the documents —
+  and blanks the recording events' notes on the timeline (a recording's date and kind of visit). It
+  returns the documents' storage names and the case's document folder: replaced and removed documents
+  leave old versions there on a versioned bucket, and the core deletes every one of them.
+- `holds_material(case)`: whether anything the trainee wrote or uploaded is still here;
+- the trainee's download before the purge: the material as one PDF with the documents, in one ZIP.
+"""
+
+import tempfile
+import zipfile
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from evaluations.models import CaseEvent, Evaluation
+from mittist import pdf as shared_pdf
+
+from .models import Document, Recording, Section, SupervisorLink
+from .pdf import build_package, pdf_filename, render_pdf
+from .services.documents import document_storage
+
+RECORDING_ACTIONS = ("recording_saved", "recording_removed", "self_evaluation_saved")
+ZIP_IN_MEMORY = 8 * 1024 * 1024  # larger archives spill to a temporary file
+
+
+def documents_folder(case: Evaluation) -> str:
+    """Where portfolio.services.documents stores every document of the case."""
+    return f"cases/{case.pk}/"
+
+
+def _written(section: Section) -> bool:
+    # Section A starts as a copy of the registration; only a save (or F's submission) makes it the trainee's.
+    if section.version > 0 or section.locked_at is not None:
+        return True
+    return section.code != "A" and any(str(value).strip() for value in section.data.values())
+
+
+def holds_material(case: Evaluation) -> bool:
+    return (
+        any(_written(section) for section in Section.objects.filter(case=case))
+        or Document.objects.filter(case=case).exists()
+        or Recording.objects.filter(case=case).exists()
+        or SupervisorLink.objects.filter(case=case).exists()
+    )
+
+
+def purge_material(case: Evaluation) -> list[str]:
+    """Delete the case's material from the database; return the files for the core to delete after commit."""
+    names = list(Document.objects.filter(case=case).values_list("file", flat=True))
+    Document.objects.filter(case=case).delete()
+    Recording.objects.filter(case=case).delete()  # their self-evaluations go with them
+    SupervisorLink.objects.filter(case=case).delete()
+    Section.objects.filter(case=case).delete()
+    CaseEvent.objects.filter(case=case, action__in=RECORDING_ACTIONS).exclude(note="").update(note="")
+    return [*names, documents_folder(case)]
+
+
+# --- the trainee's download before the purge ----------------------------------------------------------
+
+
+def zip_filename(case: Evaluation) -> str:
+    return shared_pdf.pdf_filename("mitt-i-st-material", case.trainee.full_name, "material").removesuffix(".pdf") + ".zip"
+
+
+def _entry_name(document: Document, taken: set[str]) -> str:
+    name = document.original_name or f"{slugify(document.get_kind_display()) or document.kind}"
+    candidate, number = f"dokument/{name}", 2
+    while candidate in taken:
+        stem, dot, ext = name.rpartition(".")
+        candidate = f"dokument/{stem} ({number}).{ext}" if dot and stem else f"dokument/{name} ({number})"
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+def material_zip(case: Evaluation):
+    """The material as the trainee takes it home: the PDF the evaluator read, and the documents as uploaded.
+
+    Returns an open file positioned at its start (in memory, or a temporary file when large)."""
+    package = build_package(case)
+    archive_file = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY)
+    missing = []
+    with zipfile.ZipFile(archive_file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(pdf_filename(case), render_pdf(package, today=timezone.localdate()))
+        taken: set[str] = {pdf_filename(case)}
+        storage = document_storage()
+        for document in package.documents:
+            entry = _entry_name(document, taken)
+            try:
+                with storage.open(document.file.name, "rb") as source:
+                    data = source.read()  # whole first: a read that fails half-way leaves no broken entry
+            except Exception:  # gone from the storage, or the storage is down: say so inside the archive
+                missing.append(document.original_name)
+                continue
+            archive.writestr(entry, data)
+        if missing:
+            text = _("Följande dokument kunde inte hämtas just nu. Försök igen om en stund:") + "\n" + "\n".join(missing)
+            archive.writestr(_("dokument-saknas.txt"), text + "\n")
+    archive_file.seek(0)
+    return archive_file
+
+
+def record_download(case: Evaluation, by) -> None:
+    from .services.common import record
+
+    with transaction.atomic():
+        record(Evaluation.objects.select_for_update().get(pk=case.pk), by, "material_downloaded")

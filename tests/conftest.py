@@ -23,6 +23,26 @@ def _tasks_run_inline(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _data_migration_rows(request):
+    """Every database test starts with what a migrated database holds (see tests/definitions.py)."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool({"transactional_db", "live_server"} & names) or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from tests.definitions import definitions_missing, load_definitions
+
+    if definitions_missing():
+        load_definitions()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.LANGUAGE_CODE = "sv"
     # PBKDF2's deliberate slowness costs ~0.7 s a user; tests make hundreds.

@@ -30,10 +30,4 @@ def other_certificate(make_case, other_trainee) -> Certificate:
 
 @pytest.fixture
 def report_definitions(db):
-    """The report template and checklist that a data migration loads. A browser test's live server flushes the
-    database after each test, data migrations' rows with it, so the next one puts them back the same way."""
-    from evaluations.reports.definitions import QUALITY_CHECKLIST, REPORT_TEMPLATE
-    from evaluations.reports.models import QualityChecklist, ReportTemplate
-
-    for model, entry in ((ReportTemplate, REPORT_TEMPLATE), (QualityChecklist, QUALITY_CHECKLIST)):
-        model.objects.get_or_create(version=entry["version"], defaults={"title": entry["title"], "items": entry["items"]})
+    """Kept as a name: tests/conftest.py loads the data migrations' rows for every database test."""

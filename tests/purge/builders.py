@@ -9,13 +9,11 @@ review with comments. Every text the purge must remove carries a unique marker, 
 database or a listing of the bucket can be searched for each one.
 """
 
-import importlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import time_machine
-from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -24,6 +22,7 @@ from evaluations import services as case_services
 from evaluations.models import Evaluation
 from evaluations.reports import services as report_services
 from tests.conftest import S, close_with_survey
+from tests.definitions import load_definitions
 from tests.portfolio.conftest import make_pdf
 
 DOCUMENT_FIELDS = {"education_plan", "photo"}
@@ -46,20 +45,6 @@ class Markers:
 
     def found_in(self, text: str) -> list[str]:
         return [name for name, token in self.by_field.items() if token in text]
-
-
-def load_definitions() -> None:
-    """The data migrations' rows (report template, checklist, self-evaluation form, mini-CEX forms).
-
-    A transactional test (the dump test, a live server) flushes the database when it ends, data included,
-    so a test after one puts them back from here."""
-    importlib.import_module("evaluations.reports.migrations.0002_first_versions").load(apps, None)
-    importlib.import_module("portfolio.migrations.0002_self_evaluation_template_v1").create_version_1(apps, None)
-    from evaluations.minicex.definitions import DEFINITIONS
-    from evaluations.minicex.models import FormDefinition
-
-    for entry in DEFINITIONS:
-        FormDefinition.objects.get_or_create(key=entry["key"], defaults={k: v for k, v in entry.items() if k != "key"})
 
 
 def marked_pdf(sentence: str) -> bytes:
@@ -203,7 +188,7 @@ def build_full_case(make_case, trainee, evaluator, quality, *, close: bool = Tru
             pdf_bytes = handle.read()
         share, token = report_services.share_create(report=report, by=trainee, kind="manager", name="Maja Chef",
                                                      email="maja.chef@example.org")
-        review = report_services.review_take(report=report, by=quality)
+        review = report_services.review_take(case=report.case, by=quality)
         review = report_services.review_save(
             review=review, by=quality, answers={key: "yes" for key in review.checklist.keys},
             comments=mark("review.comments"), send_to_evaluator=True, base_version=review.version,

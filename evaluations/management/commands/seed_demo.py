@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from evaluations import notifications, services
+from evaluations import extensions, notifications, services
 from evaluations.models import Evaluation, Evaluator
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
@@ -64,7 +64,8 @@ class Command(BaseCommand):
                 self.load()
             # Reminders are planned by the worker, as after any real change.
             for case_id in Evaluation.objects.values_list("pk", flat=True):
-                queue_task_on_commit("scheduling.reminders.replan_reminders", str(case_id))
+                for task in extensions.tasks_after("state_changed"):
+                    queue_task_on_commit(task, str(case_id))
         self.print_logins()
 
     def load(self):

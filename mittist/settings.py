@@ -185,7 +185,12 @@ AXES_VERBOSE = False
 # The login form posts the e-mail as "username"; count it case-folded, as login matches it.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "mittist.accounts.views.axes_username"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# Behind AXES_PROXY_COUNT proxies (nginx alone: 1) the client is the X-Forwarded-For entry the first proxy
+# appended; ipware counts only the proxies listed in the header, the last one being the socket's peer.
+# With none, only the socket's address counts, so a client cannot choose its own by sending the header.
+_PROXIES = env_int("AXES_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = _PROXIES - 1 if _PROXIES > 0 else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _PROXIES > 0 else ("REMOTE_ADDR",)
 
 # --- Internationalisation -------------------------------------------------------------------------
 # Swedish is the source language of every string; English comes from locale/en.

@@ -227,11 +227,15 @@ def erasure_request(*, case: Evaluation, by) -> Evaluation:
             raise PermissionDenied
         if case.erasure_requested_at is not None:
             return case
-        case.erasure_requested_at = timezone.now()
-        case.save(update_fields=["erasure_requested_at"])
-        CaseEvent.record(case, by, "erasure_requested")
+        # The request is about the person: every case of theirs shows it to the office.
+        now = timezone.now()
+        for each in Evaluation.objects.select_for_update().filter(trainee_id=case.trainee_id, erased_at__isnull=True,
+                                                                  erasure_requested_at__isnull=True):
+            Evaluation.objects.filter(pk=each.pk).update(erasure_requested_at=now)
+            each.erasure_requested_at = now
+            CaseEvent.record(each, by, "erasure_requested")
         notifications.queue("erasure_requested", case)
-    return case
+    return Evaluation.objects.get(pk=case.pk)
 
 
 def erasure_blocker(case: Evaluation) -> str:

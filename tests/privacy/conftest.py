@@ -6,6 +6,7 @@ from django.test import Client
 
 from tests.portfolio.conftest import _media_in_tmp  # noqa: F401  (autouse fixture)
 from tests.purge.builders import load_definitions
+from tests.purge.conftest import migration_rows_back  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -27,6 +27,10 @@ core should show or do for it. The core only ever calls what is registered here.
   the person the app holds (the cases are all ended and locked), inside the erasure's transaction; returns
   storage names to delete after it (as a purger does). The core's own eraser runs last and anonymises the
   case (a tombstone: state, dates, region) and the account. Must be safe to run twice.
+- `register_after_change(event, task)`: the dotted path of a background task that takes the case's id
+  (and the event's arguments) and runs after every committed `event`: "state_changed" (any transition)
+  or "practice_day_changed" (agreed, moved, or the case ended with a day planned).
+- `register_action_labels(labels)`: Swedish labels for the audit actions an app records on the case.
 """
 
 from collections.abc import Callable
@@ -84,9 +88,11 @@ class _Registry:
     step_links: list[StepLink] = field(default_factory=list)
     data_exporters: list[DataExporter] = field(default_factory=list)
     data_erasers: list[DataEraser] = field(default_factory=list)
+    after_change: dict[str, list[str]] = field(default_factory=dict)
 
 
 registry = _Registry()
+AFTER_CHANGE_EVENTS = {"state_changed", "practice_day_changed"}
 
 
 def _add_once(items: list, item) -> None:
@@ -134,6 +140,23 @@ def register_data_exporter(key: str, label, export: Callable, order: int = 50) -
 def register_data_eraser(erase: Callable, order: int = 50) -> None:
     _add_once(registry.data_erasers, DataEraser(erase, order))
     registry.data_erasers.sort(key=lambda e: e.order)
+
+
+def register_after_change(event: str, task: str) -> None:
+    if event not in AFTER_CHANGE_EVENTS:
+        raise ValueError(f"unknown case event {event!r}; known: {sorted(AFTER_CHANGE_EVENTS)}")
+    _add_once(registry.after_change.setdefault(event, []), task)
+
+
+def tasks_after(event: str) -> list[str]:
+    return list(registry.after_change.get(event, []))
+
+
+def register_action_labels(labels: dict) -> None:
+    from .models import ACTION_LABELS
+
+    for action, label in labels.items():
+        ACTION_LABELS.setdefault(action, label)
 
 
 def step_link(state: str, case, for_trainee: bool) -> tuple[str, str] | None:

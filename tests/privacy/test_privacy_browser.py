@@ -60,6 +60,11 @@ def test_read_log_export_and_erasure_in_the_browser(
     log_out(page)
 
     log_in(page, coordinator.email, PASSWORD)
+    page.goto(f"/arenden/{case.pk}/vem-har-last/")
+    expect(page.locator("h1")).to_contain_text("Läslogg för")
+    expect(page.locator("table")).to_contain_text("Vera Värderare")
+    assert_accessible(page)
+    shot(page, "office-read-log")
     page.goto(case.get_absolute_url())
     erasure = page.locator("#radering")
     expect(erasure).to_contain_text("begärde radering")

@@ -151,3 +151,24 @@ def test_the_trainee_and_the_office_see_the_log_others_do_not(
 def test_the_panel_says_so_when_nobody_has_read(submitted, trainee, login):
     text = login(trainee).get(submitted.get_absolute_url()).content.decode()
     assert "Ingen annan har läst ditt material ännu." in text
+
+
+def test_documents_and_self_evaluations_read_by_the_evaluator(make_case, trainee, evaluator, quality, login,
+                                                              definitions):
+    from portfolio.models import Document, Recording
+    from tests.purge.builders import build_full_case
+
+    case = build_full_case(make_case, trainee, evaluator, quality, close=False).case
+    ReadEvent.objects.filter(case=case).delete()
+    client = login(evaluator.user)
+    plan = Document.objects.get(case=case, kind="education_plan")
+    assert client.get(reverse("portfolio:document_download", args=[plan.pk])).status_code == 200
+    recording = Recording.objects.filter(case=case).order_by("recorded_on").first()
+    url = reverse("portfolio:self_evaluation", args=[case.pk, recording.pk])
+    assert client.get(url).status_code == 200
+    logged = [(r.what, r.detail) for r in reads(case)]
+    assert logged[0] == ("document", "Utbildningsplan")
+    assert logged[1][0] == "self_evaluation" and logged[1][1] in {"1", "2"}
+    # The trainee opening the same is not a reading by someone else.
+    login(trainee).get(url)
+    assert len(reads(case)) == 2

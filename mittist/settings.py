@@ -398,10 +398,14 @@ MITTIST_VERIFY_ATTEMPTS_PER_HOUR = env_int("MITTIST_VERIFY_ATTEMPTS_PER_HOUR", 2
 # The survey's aggregates show a region only when at least this many answers come from it.
 MITTIST_SURVEY_MIN_GROUP = env_int("MITTIST_SURVEY_MIN_GROUP", 5)
 MITTIST_CERTIFICATE_ISSUER = env_str("MITTIST_CERTIFICATE_ISSUER", "Svensk förening för allmänmedicin (SFAM)")
+# The read log ("Vem har läst"): the same reader reading the same thing again within this many minutes adds
+# to one row's count instead of a new row (a reload is not a new reading).
+MITTIST_READLOG_COALESCE_MINUTES = env_int("MITTIST_READLOG_COALESCE_MINUTES", 10)
 for _name in (
     "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
     "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
     "MITTIST_PURGE_NOTICE_DAYS", "MITTIST_PURGE_SWEEP_MINUTES", "MITTIST_REPORT_CHECK_MAX_MB",
+    "MITTIST_READLOG_COALESCE_MINUTES",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")

@@ -76,7 +76,7 @@ class ReportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for key, value in cleaned.items():
+        for key, value in list(cleaned.items()):  # add_error takes the key out of cleaned_data
             if value and len(value) > MAX_ANSWER_LENGTH:
                 self.add_error(key, _(
                     "Texten är för lång: %(length)s tecken, högst %(max)s går att spara per fält. "

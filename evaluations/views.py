@@ -32,6 +32,7 @@ from .forms import (
     RegistrationForm,
 )
 from .models import Evaluation, Evaluator
+from .reports import selectors as report_selectors
 from .timeline import case_steps, evaluator_todo
 
 PAGE_SIZE = 25
@@ -372,10 +373,11 @@ def evaluator_home(request):
 
 @role_required("quality")
 def quality_home(request):
-    cases = Evaluation.objects.visible_to(request.user).with_related()
+    # The reports themselves, not the cases' states: a certificate issued early (certified, not yet
+    # reviewed) still waits for its review, and a purged report leaves the queue.
     context = {
-        "to_review": cases.filter(state=Evaluation.State.REPORT_DELIVERED).order_by("report_delivered_at"),
-        "reviewed": cases.exclude(state=Evaluation.State.REPORT_DELIVERED).order_by("-quality_reviewed_at")[:50],
+        "to_review": report_selectors.queue_rows(report_selectors.quality_queue(), request.user),
+        "reviewed": report_selectors.queue_rows(report_selectors.recently_reviewed(), request.user),
     }
     return render(request, "evaluations/quality_home.html", context)
 

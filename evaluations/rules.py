@@ -39,3 +39,6 @@ rules.add_perm("evaluations.see_personnummer", is_trainee & is_case_trainee)
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)
 # The purge page: what leaves SFAM when, with the trainee's downloads (the office sees the dates).
 rules.add_perm("evaluations.view_purge", is_coordinator | (is_trainee & is_case_trainee))
+# The quality group reads the survey's answers: it does not see when (or whether) a case answered it,
+# so that an answer cannot be linked to a trainee by its date.
+rules.add_perm("evaluations.see_survey_events", can_view_case & ~is_quality_reviewer)

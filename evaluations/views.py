@@ -159,17 +159,25 @@ def page_actions(case: Evaluation, user) -> list[str]:
     return [t.name for t in case.get_available_user_state_transitions(user) if t.name in PAGE_ACTIONS]
 
 
+# How a case ended says whether its survey was answered, and when: hidden from those who read the answers.
+SURVEY_EVENTS = ("survey_answered", "closed")
+
+
 @login_required
 def case_detail(request, case_id, bound_actions=None, status=200):
     case = visible_case(request, case_id)
     steps_with_pages = page_actions(case, request.user)
+    survey_time = request.user.has_perm("evaluations.see_survey_events", case)
+    events = case.events.select_related("actor")
+    if not survey_time:
+        events = events.exclude(action__in=SURVEY_EVENTS)
     context = {
         "case": case,
-        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk),
+        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk, survey_time=survey_time),
         "actions": available_actions(case, request.user, bound_actions),
         "page_actions": steps_with_pages,
         "can_submit": "submit_material" in steps_with_pages,
-        "events": case.events.select_related("actor"),
+        "events": events,
         "show_personnummer": request.user.has_perm("evaluations.see_personnummer", case),
         # Notes hold internal reasons (overrides, declines): the office reads them, not every party.
         "show_event_notes": request.user.has_perm("evaluations.manage_case", case),

@@ -99,13 +99,27 @@ def test_completing_needs_every_checklist_item(client, delivered, quality, outbo
     response = post(client, case, action="complete", version=review.version, item_structure="yes")
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Svara på alla punkter i checklistan" in page
+    # Each open item is marked at its field; the one answered stays chosen.
+    open_items = len(review.checklist.keys) - 1
+    assert page.count("Svara på den här punkten innan granskningen registreras.") == 2 * open_items  # summary + field
+    assert response.context["form"]["item_structure"].value() == "yes"
     case.refresh_from_db()
     assert case.state == S.REPORT_DELIVERED and case.quality_reviewed_at is None
     assert not Certificate.objects.filter(case=case).exists()
     review.refresh_from_db()
     assert review.answers == {"structure": "yes"}  # what was answered is kept
     assert outbox == []
+    # The draft was saved, so the page's version moved on with it: the next try is no conflict.
+    assert f'name="version" value="{review.version}"' in page
+
+
+def test_the_checklist_is_not_marked_optional(client, delivered, quality):
+    report_services.review_take(case=delivered.case, by=quality)
+    client.force_login(quality)
+    page = client.get(reverse("reports:review", args=[delivered.case.pk])).content.decode()
+    form = page[page.index('name="action" value="complete"') - 6000:page.index('name="action" value="complete"')]
+    assert "Rapporten följer strukturen" in page
+    assert form.count("(frivilligt)") == 1  # the comments only
 
 
 def test_completing_issues_the_certificate_and_mails_trainee_and_evaluator(

@@ -58,3 +58,6 @@ def case_not_erased(user, case):
 rules.add_perm("evaluations.export_own_data", is_trainee)
 rules.add_perm("evaluations.request_erasure", is_trainee & is_case_trainee & case_not_erased)
 rules.add_perm("evaluations.erase_personal_data", is_coordinator & case_is_ended & case_not_erased)
+# The quality group reads the survey's answers: it does not see when (or whether) a case answered it,
+# so that an answer cannot be linked to a trainee by its date.
+rules.add_perm("evaluations.see_survey_events", can_view_case & ~is_quality_reviewer)

@@ -32,6 +32,7 @@ from .forms import (
     RegistrationForm,
 )
 from .models import Evaluation, Evaluator
+from .reports import selectors as report_selectors
 from .timeline import case_steps, evaluator_todo
 
 PAGE_SIZE = 25
@@ -158,17 +159,25 @@ def page_actions(case: Evaluation, user) -> list[str]:
     return [t.name for t in case.get_available_user_state_transitions(user) if t.name in PAGE_ACTIONS]
 
 
+# How a case ended says whether its survey was answered, and when: hidden from those who read the answers.
+SURVEY_EVENTS = ("survey_answered", "closed")
+
+
 @login_required
 def case_detail(request, case_id, bound_actions=None, status=200):
     case = visible_case(request, case_id)
     steps_with_pages = page_actions(case, request.user)
+    survey_time = request.user.has_perm("evaluations.see_survey_events", case)
+    events = case.events.select_related("actor")
+    if not survey_time:
+        events = events.exclude(action__in=SURVEY_EVENTS)
     context = {
         "case": case,
-        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk),
+        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk, survey_time=survey_time),
         "actions": available_actions(case, request.user, bound_actions),
         "page_actions": steps_with_pages,
         "can_submit": "submit_material" in steps_with_pages,
-        "events": case.events.select_related("actor"),
+        "events": events,
         "show_personnummer": request.user.has_perm("evaluations.see_personnummer", case),
         # Notes hold internal reasons (overrides, declines): the office reads them, not every party.
         "show_event_notes": request.user.has_perm("evaluations.manage_case", case),
@@ -372,10 +381,11 @@ def evaluator_home(request):
 
 @role_required("quality")
 def quality_home(request):
-    cases = Evaluation.objects.visible_to(request.user).with_related()
+    # The reports themselves, not the cases' states: a certificate issued early (certified, not yet
+    # reviewed) still waits for its review, and a purged report leaves the queue.
     context = {
-        "to_review": cases.filter(state=Evaluation.State.REPORT_DELIVERED).order_by("report_delivered_at"),
-        "reviewed": cases.exclude(state=Evaluation.State.REPORT_DELIVERED).order_by("-quality_reviewed_at")[:50],
+        "to_review": report_selectors.queue_rows(report_selectors.quality_queue(), request.user),
+        "reviewed": report_selectors.queue_rows(report_selectors.recently_reviewed(), request.user),
     }
     return render(request, "evaluations/quality_home.html", context)
 

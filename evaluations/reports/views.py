@@ -405,7 +405,7 @@ def review(request, case_id):
                 messages.success(request, _("Rapporten är tillbaka i kön för någon annan att granska."))
                 return redirect("evaluations:quality_home")
             if action in {"save", "complete"} and mine:
-                form = ReviewForm(existing, request.POST)
+                form = ReviewForm(existing, request.POST, completing=action == "complete")
                 if form.is_valid():
                     saved = services.review_save(
                         review=existing, by=user, answers=form.answers(), comments=form.cleaned_data["comments"],
@@ -418,6 +418,15 @@ def review(request, case_id):
                     services.review_complete(review=saved, by=user)
                     messages.success(request, _("Granskningen är registrerad och intyget är utfärdat."))
                     return redirect("evaluations:quality_home")
+                if action == "complete":
+                    # Not complete yet: what was answered is kept as a draft, the open items are marked.
+                    draft = ReviewForm(existing, request.POST, completing=False)
+                    if draft.is_valid():
+                        existing = services.review_save(
+                            review=existing, by=user, answers=draft.answers(), comments=draft.cleaned_data["comments"],
+                            send_to_evaluator=draft.cleaned_data["send_to_evaluator"],
+                            base_version=base_version(request.POST),
+                        )
                 status = 400
             else:
                 raise PermissionDenied

@@ -157,7 +157,9 @@ def second_factor_verify(request):
         return redirect(_next_url(request))
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.mfa_verify(user=user, token=form.cleaned_data["token"])
+        # Waiting out earlier wrong codes: say so, rather than call a right code wrong.
+        throttled = services.verification_throttled(user)
+        device = None if throttled else services.mfa_verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
             _verified(request, device)
             if isinstance(device, RecoveryCodeDevice):
@@ -166,8 +168,8 @@ def second_factor_verify(request):
                     "om du har tappat bort appen."
                 ) % {"left": device.remaining()})
             return redirect(_next_url(request))
-        if services.verification_throttled(user):
-            form.add_error("token", _("För många felaktiga koder. Vänta en halv minut och försök igen."))
+        if throttled:
+            form.add_error("token", _("För många felaktiga koder i rad. Vänta en stund och försök igen."))
         else:
             form.add_error("token", _("Koden stämmer inte. Kontrollera att klockan i telefonen går rätt."))
     return render(request, "accounts/second_factor_verify.html", {"form": form, "next": _next_url(request)})

@@ -180,3 +180,6 @@ class RecoveryCode(models.Model):
     class Meta:
         verbose_name = _("reservkod")
         verbose_name_plural = _("reservkoder")
+
+    def __str__(self):
+        return f"{self.device_id}: {'använd' if self.used_at else 'oanvänd'}"

@@ -67,8 +67,8 @@ def _new_recovery_codes(user) -> list[str]:
     RecoveryCodeDevice.objects.filter(user=user).delete()
     device = RecoveryCodeDevice.objects.create(user=user, name="Reservkoder", confirmed=True)
     codes = []
-    for _ in range(settings.MITTIST_RECOVERY_CODES):
-        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+    for _n in range(settings.MITTIST_RECOVERY_CODES):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _i in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
     RecoveryCode.objects.bulk_create(RecoveryCode(device=device, code_hash=recovery_code_hash(c)) for c in codes)
     return codes

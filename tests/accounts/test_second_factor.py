@@ -1,8 +1,7 @@
 """Two-factor sign-in: required for the office, the quality group and admins; optional for others."""
 
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -21,7 +20,7 @@ VERIFY = reverse("accounts:second_factor_verify")
 ENROL = reverse("accounts:second_factor_enrol")
 SETTINGS = reverse("accounts:second_factor")
 DASHBOARD = reverse("evaluations:dashboard")
-NOON = datetime(2026, 3, 2, 11, 0, 0, tzinfo=dt_timezone.utc)
+NOON = datetime(2026, 3, 2, 11, 0, 0, tzinfo=UTC)
 
 
 def password_step(client, user):
@@ -151,7 +150,7 @@ def test_new_recovery_codes_replace_the_old(client, coordinator):
     login = Client()
     password_step(login, coordinator)
     assert login.post(VERIFY, {"token": old[0]}).status_code == 200
-    with time_machine.travel(datetime.now(tz=dt_timezone.utc) + timedelta(minutes=1)):  # after the back-off
+    with time_machine.travel(datetime.now(tz=UTC) + timedelta(minutes=1)):  # after the back-off
         assert login.post(VERIFY, {"token": new[0]}).status_code == 302
 
 
@@ -176,7 +175,7 @@ def test_trainee_may_turn_it_off_with_a_code_staff_may_not(client, trainee, coor
     client.force_login(trainee)
     wrong = client.post(reverse("accounts:second_factor_disable"), {"token": "000001"})
     assert wrong.status_code == 400 and TOTPDevice.objects.filter(user=trainee).exists()
-    with time_machine.travel(datetime.now(tz=dt_timezone.utc) + timedelta(minutes=5)):
+    with time_machine.travel(datetime.now(tz=UTC) + timedelta(minutes=5)):
         response = client.post(reverse("accounts:second_factor_disable"), {"token": current_code(device)})
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=trainee).exists()

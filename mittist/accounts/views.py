@@ -212,14 +212,17 @@ def second_factor_enrol(request):
 @login_required
 def second_factor(request):
     """The account's page for its second factor: state, new recovery codes, turning it off."""
+    return _second_factor_page(request, SecondFactorForm())
+
+
+def _second_factor_page(request, form, status=200):
     user = request.user
-    totp = services.confirmed_totp(user)
     recovery = RecoveryCodeDevice.objects.filter(user=user).first()
     return render(request, "accounts/second_factor.html", {
-        "totp": totp, "recovery_left": recovery.remaining() if recovery else 0,
-        "required": second_factor_required(user), "form": SecondFactorForm(),
+        "totp": services.confirmed_totp(user), "recovery_left": recovery.remaining() if recovery else 0,
+        "required": second_factor_required(user), "form": form,
         "events": user.account_events.select_related("actor")[:10],
-    })
+    }, status=status)
 
 
 @login_required
@@ -250,12 +253,7 @@ def second_factor_disable(request):
             request.session[SECOND_FACTOR_SESSION_KEY] = False
             messages.success(request, _("Tvåstegsverifieringen är avstängd."))
             return redirect("accounts:second_factor")
-    totp = services.confirmed_totp(user)
-    recovery = RecoveryCodeDevice.objects.filter(user=user).first()
-    return render(request, "accounts/second_factor.html", {
-        "totp": totp, "recovery_left": recovery.remaining() if recovery else 0, "required": False, "form": form,
-        "events": user.account_events.select_related("actor")[:10],
-    }, status=400)
+    return _second_factor_page(request, form, status=400)
 
 
 # --- lock-outs -------------------------------------------------------------------------------------

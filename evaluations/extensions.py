@@ -19,6 +19,10 @@ core should show or do for it. The core only ever calls what is registered here.
 - `register_step_link(state, link)`: `link(case, for_trainee) -> (url, label) | None`; the timeline's
   current step that `state` completes points at the satellite's page for it (the survey's form on
   "Utvärdering"), and the trainee's "Nästa steg" card gets a button with `label`.
+- `register_after_change(event, task)`: the dotted path of a background task that takes the case's id
+  (and the event's arguments) and runs after every committed `event`: "state_changed" (any transition)
+  or "practice_day_changed" (agreed, moved, or the case ended with a day planned).
+- `register_action_labels(labels)`: Swedish labels for the audit actions an app records on the case.
 """
 
 from collections.abc import Callable
@@ -54,9 +58,11 @@ class _Registry:
     material_holders: list[Callable] = field(default_factory=list)
     material_downloads: list[Download] = field(default_factory=list)
     step_links: list[StepLink] = field(default_factory=list)
+    after_change: dict[str, list[str]] = field(default_factory=dict)
 
 
 registry = _Registry()
+AFTER_CHANGE_EVENTS = {"state_changed", "practice_day_changed"}
 
 
 def _add_once(items: list, item) -> None:
@@ -94,6 +100,23 @@ def register_material_download(label, url_name: str, order: int) -> None:
 
 def register_step_link(state: str, link: Callable) -> None:
     _add_once(registry.step_links, StepLink(state, link))
+
+
+def register_after_change(event: str, task: str) -> None:
+    if event not in AFTER_CHANGE_EVENTS:
+        raise ValueError(f"unknown case event {event!r}; known: {sorted(AFTER_CHANGE_EVENTS)}")
+    _add_once(registry.after_change.setdefault(event, []), task)
+
+
+def tasks_after(event: str) -> list[str]:
+    return list(registry.after_change.get(event, []))
+
+
+def register_action_labels(labels: dict) -> None:
+    from .models import ACTION_LABELS
+
+    for action, label in labels.items():
+        ACTION_LABELS.setdefault(action, label)
 
 
 def step_link(state: str, case, for_trainee: bool) -> tuple[str, str] | None:

@@ -6,12 +6,12 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfölj"
 
     def ready(self):
-        # The core shows these on the case timeline without importing the portfolio.
-        from evaluations.models import ACTION_LABELS
+        from evaluations.extensions import register_action_labels
 
         from .audit import ACTION_LABELS as PORTFOLIO_LABELS
 
-        ACTION_LABELS.update(PORTFOLIO_LABELS)
+        # The core shows these on the case timeline without importing the portfolio.
+        register_action_labels(PORTFOLIO_LABELS)
 
         from evaluations.extensions import register_trainee_questions
 

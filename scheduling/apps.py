@@ -32,12 +32,15 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Schemaläggning"
 
     def ready(self):
-        # The core shows these on the case timeline without importing this app.
-        from evaluations.models import ACTION_LABELS
+        from evaluations.extensions import register_action_labels, register_after_change
 
         from .audit import ACTION_LABELS as SCHEDULING_LABELS
 
-        ACTION_LABELS.update(SCHEDULING_LABELS)
+        # The core shows these on the case timeline without importing this app.
+        register_action_labels(SCHEDULING_LABELS)
+        # Reminders follow the case's deadlines; the calendar invite follows its practice day.
+        register_after_change("state_changed", "scheduling.reminders.replan_reminders")
+        register_after_change("practice_day_changed", "scheduling.practice_day.practice_day_changed")
 
         from evaluations.extensions import register_report_panel
 

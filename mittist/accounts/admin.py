@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from mittist.admin import ReadOnlyAdmin
+
 from . import services
 from .models import AccountEvent, User
 
@@ -21,20 +23,11 @@ class AccountEventInline(admin.TabularInline):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "username", "action", "actor"]
     list_filter = ["action"]
     search_fields = ["username"]
     readonly_fields = ["user", "username", "at", "actor", "action", "note"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

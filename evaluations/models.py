@@ -625,6 +625,9 @@ ACTION_LABELS = {
     "registered": _("Anmälan inkom"),
     "registration_accepted": _("Anmälan godkänd"),
     "registration_rejected": _("Anmälan avvisad"),
+    "flagged_registration": _("Ny anmälan med samma personnummer, flaggad till kansliet"),
+    "flagged_registration_rejected": _("Flaggad anmälan med samma personnummer avvisad"),
+    "flagged_registration_accepted": _("Flaggad anmälan godkänd av kansliet"),
     "evaluator_assigned": _("Värderare tillfrågad"),
     "assignment_accepted": _("Värderaren accepterade"),
     "assignment_declined": _("Värderaren tackade nej"),
@@ -710,3 +713,78 @@ class ReadEvent(models.Model):
 
     def __str__(self):
         return f"{self.last_at:%Y-%m-%d %H:%M} {self.what}"
+
+
+class PendingRegistrationQuerySet(models.QuerySet):
+    def flagged(self):
+        return self.filter(state=PendingRegistration.State.FLAGGED)
+
+
+class PendingRegistration(models.Model):
+    """A registration from the public form, kept until its e-mail address is confirmed.
+
+    Nothing else exists until the link in the mail is followed: then the account and the case are made,
+    or, when the personnummer already has an active case, the row waits as flagged in the office's queue.
+    The link's token is stored only as its SHA-256; the password only as Django's hash; the personnummer
+    as on a case (ciphertext, keyed hash, masked).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Väntar på bekräftelse av e-post")
+        FLAGGED = "flagged", _("Flaggad: personnumret har ett pågående ärende")
+        ACCEPTED = "accepted", _("Godkänd av kansliet")
+        REJECTED = "rejected", _("Avvisad av kansliet")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    email = models.EmailField(_("e-post"))
+    full_name = models.CharField(_("namn"), max_length=150)
+    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    password_hash = models.CharField(max_length=128, editable=False)
+    personnummer_encrypted = models.TextField(editable=False)
+    personnummer_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    personnummer_masked = models.CharField(_("personnummer"), max_length=15, editable=False)
+    case_fields = models.JSONField(default=dict, editable=False)
+
+    # Flagged: the active case the personnummer already had when the address was confirmed.
+    existing_case = models.ForeignKey(
+        Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    objects = PendingRegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("anmälan som väntar")
+        verbose_name_plural = _("anmälningar som väntar")
+
+    def __str__(self):
+        return f"{self.full_name} ({self.get_state_display()})"
+
+    def get_absolute_url(self):
+        return reverse("evaluations:flagged_registration", args=[self.pk])
+
+    def set_personnummer(self, pnr) -> None:
+        Evaluation.set_personnummer(self, pnr)
+
+    def personnummer(self):
+        from mittist.accounts.personnummer import parse_personnummer
+
+        return parse_personnummer(Evaluation.personnummer_clear(self), today=local_today())
+
+    def forget_secrets(self) -> None:
+        """Once resolved, the row keeps who and when, not the password or the personnummer."""
+        self.password_hash = ""
+        self.personnummer_encrypted = ""
+        self.token_hash = None
+        self.case_fields = {}

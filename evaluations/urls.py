@@ -6,6 +6,10 @@ app_name = "evaluations"
 
 urlpatterns = [
     path("anmalan/", views.register, name="register"),
+    path("anmalan/skickad/", views.register_sent, name="register_sent"),
+    path("anmalan/bekrafta/<str:token>/", views.register_confirm, name="register_confirm"),
+    path("anmalan/bekraftad/", views.register_confirmed, name="register_confirmed"),
+    path("anmalan/flaggad/<uuid:registration_id>/", views.flagged_registration, name="flagged_registration"),
     path("koordinator/", views.dashboard, name="dashboard"),
     path("koordinator/export.csv", views.case_export, name="case_export"),
     path("koordinator/vardare/", views.evaluator_list, name="evaluator_list"),

@@ -4,9 +4,13 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mittist.accounts.personnummer import parse_personnummer
+from mittist.durations import durations
 
 from .models import Curriculum, Evaluation, Evaluator, Region, local_today
 
@@ -38,6 +42,11 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     workplace = forms.CharField(label=_("Vårdcentral"), max_length=200, help_text=_("Där du gör din ST."))
+    workplace_address = forms.CharField(
+        label=_("Vårdcentralens besöksadress"), max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        help_text=_("Gatuadress och ort. Praktikdagen hålls här, och värderaren reser hit."),
+    )
     region = forms.ChoiceField(label=_("Region"), choices=[("", _("Välj region"))] + Region.choices)
     curriculum = forms.ChoiceField(
         label=_("Målbeskrivning"), choices=Curriculum.choices, widget=forms.RadioSelect, initial=Curriculum.ST2021
@@ -45,7 +54,10 @@ class RegistrationForm(forms.Form):
     st_start = forms.DateField(label=_("ST startade"), widget=DateInput())
     st_planned_end = forms.DateField(
         label=_("Planerat slutdatum för ST"), widget=DateInput(),
-        help_text=_("Mitt-i-ST görs mitt i ST: minst 18 månader ska återstå när du anmäler dig."),
+        help_text=format_lazy(
+            _("Mitt-i-ST görs mitt i ST: minst {months} ska återstå när du anmäler dig."),
+            months=lazy(lambda: durations["min_months_left"], str)(),
+        ),
     )
     supervisor_name = forms.CharField(label=_("Handledare i allmänmedicin"), max_length=150)
     supervisor_email = forms.EmailField(label=_("Handledarens e-post"), max_length=254)
@@ -106,8 +118,8 @@ class RegistrationForm(forms.Form):
             raise forms.ValidationError(_("Planerat slutdatum har redan passerat."), code="end_in_past")
         if end < earliest:
             raise forms.ValidationError(
-                _("Planerat slut för ST måste vara minst %(months)s månader efter anmälan, alltså tidigast %(date)s.")
-                % {"months": months, "date": earliest.isoformat()},
+                _("Planerat slut för ST måste vara minst %(months)s efter anmälan, alltså tidigast %(date)s.")
+                % {"months": durations["min_months_left"], "date": date_format(earliest, "DATE_FORMAT")},
                 code="end_too_early",
             )
         if end.year > self.today.year + 15:
@@ -132,7 +144,7 @@ class RegistrationForm(forms.Form):
 
     USER_FIELDS = ["full_name", "email", "phone"]
     CASE_FIELDS = [
-        "workplace", "region", "curriculum", "st_start", "st_planned_end", "supervisor_name", "supervisor_email",
+        "workplace", "workplace_address", "region", "curriculum", "st_start", "st_planned_end", "supervisor_name", "supervisor_email",
         "director_of_studies", "manager_name", "manager_profession", "invoicing_address",
     ]
 

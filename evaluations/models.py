@@ -153,6 +153,8 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     personnummer_hash = models.CharField(max_length=64, editable=False, db_index=True)
     personnummer_masked = models.CharField(_("personnummer"), max_length=15, editable=False)
     workplace = models.CharField(_("vårdcentral"), max_length=200)
+    # Where the practice day is held: the evaluator travels there (registrations before it have none).
+    workplace_address = models.CharField(_("vårdcentralens besöksadress"), max_length=300, blank=True)
     region = models.CharField(_("region"), max_length=30, choices=Region.choices)
     curriculum = models.CharField(_("målbeskrivning"), max_length=4, choices=Curriculum.choices)
     st_start = models.DateField(_("ST startade"))
@@ -221,6 +223,12 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("evaluations:case_detail", args=[self.pk])
+
+    @property
+    def practice_place(self) -> str:
+        """The practice day's place on one line: the clinic and its visiting address."""
+        address = ", ".join(line.strip() for line in self.workplace_address.splitlines() if line.strip())
+        return f"{self.workplace}, {address}" if address else self.workplace
 
     # --- personnummer ---------------------------------------------------------------------------
     def set_personnummer(self, pnr) -> None:

@@ -265,6 +265,8 @@ def case_submit_material(*, case: Evaluation, by) -> Evaluation:
             case, by, "material_submitted", from_state=before, note=_("För sent") if case.material_submitted_late else ""
         )
         notifications.queue("material_submitted", case)
+        # The trainee's receipt: what was sent and when, by mail as well as on the page.
+        notifications.queue("material_received", case)
     return case
 
 

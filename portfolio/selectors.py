@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from evaluations.models import Evaluation
+from mittist.durations import durations
 
 from .models import Document, Recording, Section, SupervisorLink
 from .sections import SECTIONS, SectionDef
@@ -83,7 +84,7 @@ def _recording_problems(recording: Recording, practice_day) -> list[str]:
     if evaluation is None or evaluation.completed_at is None:
         problems.append(_("video-egenvärderingen är inte klar"))
     if practice_day and recording.recorded_on > practice_day - timedelta(days=settings.MITTIST_MATERIAL_DAYS_BEFORE):
-        problems.append(_("inspelad senare än fyra veckor före praktikdagen"))
+        problems.append(_("inspelad senare än %(before)s före praktikdagen") % {"before": durations["material"]})
     return problems
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
+from mittist.durations import durations
 
 from .models import PracticeDayProposal
 from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, long_day, refusal, warnings_for
@@ -58,8 +59,8 @@ class ProposeForm(_DayRulesMixin, forms.Form):
         self._setup_days()
         if case.material_submitted_at is None:
             self.fields["day_1"].help_text = _(
-                "Tidigast %(day)s, eftersom värderaren ska ha materialet fyra veckor före."
-            ) % {"day": long_day(self.earliest)}
+                "Tidigast %(day)s, eftersom värderaren ska ha materialet %(before)s före."
+            ) % {"day": long_day(self.earliest), "before": durations["material"]}
 
     def clean_day_1(self):
         return self._check_day("day_1")
@@ -116,8 +117,8 @@ class RescheduleForm(_DayRulesMixin, forms.Form):
         self._setup_days()
         if case.material_submitted_at is None:
             self.fields["day"].help_text = _(
-                "Tidigast %(day)s, eftersom värderaren ska ha materialet fyra veckor före."
-            ) % {"day": long_day(self.earliest)}
+                "Tidigast %(day)s, eftersom värderaren ska ha materialet %(before)s före."
+            ) % {"day": long_day(self.earliest), "before": durations["material"]}
 
     def clean_day(self):
         day = self.cleaned_data.get("day")

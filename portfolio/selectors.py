@@ -116,7 +116,12 @@ def portfolio_status(case: Evaluation) -> PortfolioStatus:
         missing.append(Missing(_("C: utbildningsplanen är inte uppladdad"), url("section", "C")))
     if not MIN_RECORDINGS <= len(recordings) <= MAX_RECORDINGS:
         missing.append(Missing(
-            _("Inspelningar: %(n)s registrerade, 2–4 behövs") % {"n": len(recordings)}, url("recordings")
+            ngettext(
+                "Inspelningar: %(n)s registrerad, %(low)s–%(high)s behövs",
+                "Inspelningar: %(n)s registrerade, %(low)s–%(high)s behövs",
+                len(recordings),
+            ) % {"n": len(recordings), "low": MIN_RECORDINGS, "high": MAX_RECORDINGS},
+            url("recordings"),
         ))
     for number, status in enumerate(recordings, start=1):
         if status.problems:

@@ -134,7 +134,7 @@ def test_submission_is_refused_with_exactly_what_is_missing(agreed_case, trainee
     assert [(m.text, m.url) for m in refused.value.missing] == [
         ("D Självvärdering: 2 frågor obesvarade", reverse("portfolio:section", args=[case.pk, "D"])),
         ("C: utbildningsplanen är inte uppladdad", reverse("portfolio:section", args=[case.pk, "C"])),
-        ("Inspelningar: 1 registrerade, 2–4 behövs", reverse("portfolio:recordings", args=[case.pk])),
+        ("Inspelningar: 1 registrerad, 2–4 behövs", reverse("portfolio:recordings", args=[case.pk])),
         ("Inspelning 1: samtycke efter besöket (och till delning med värderaren) saknas, "
          "video-egenvärderingen är inte klar", reverse("portfolio:recording_edit", args=[case.pk, recording.pk])),
     ]

@@ -585,15 +585,16 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 class CaseEvent(models.Model):
     """The audit trail: one row for every change to a case."""
 
-    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events", verbose_name=_("ärende"))
+    at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("utförd av"),
     )
-    action = models.CharField(max_length=50)
-    from_state = models.CharField(max_length=30, blank=True)
-    to_state = models.CharField(max_length=30, blank=True)
-    note = models.TextField(blank=True)
+    action = models.CharField(_("händelse"), max_length=50)
+    from_state = models.CharField(_("från status"), max_length=30, blank=True)
+    to_state = models.CharField(_("till status"), max_length=30, blank=True)
+    note = models.TextField(_("anteckning"), blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -662,12 +663,14 @@ class PendingFileDeletion(models.Model):
     next sweep tries again. Names are made by the server (case and random ids): they say nothing of the content.
     """
 
-    name = models.CharField(max_length=300, unique=True)
-    case = models.ForeignKey(Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=0)
-    last_tried_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=200, blank=True)
+    name = models.CharField(_("filnamn"), max_length=300, unique=True)
+    case = models.ForeignKey(
+        Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("ärende")
+    )
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("försök"), default=0)
+    last_tried_at = models.DateTimeField(_("senaste försök"), null=True, blank=True)
+    last_error = models.CharField(_("senaste fel"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -243,6 +243,14 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 
     # --- deadlines --------------------------------------------------------------------------------
     @property
+    def assignment_answer_due(self) -> date | None:
+        """The evaluator asked answers within MITTIST_ASSIGNMENT_ANSWER_DAYS of the request."""
+        if self.state != self.State.EVALUATOR_ASSIGNED or not self.evaluator_assigned_at:
+            return None
+        asked = timezone.localdate(self.evaluator_assigned_at)
+        return asked + timedelta(days=settings.MITTIST_ASSIGNMENT_ANSWER_DAYS)
+
+    @property
     def contact_due(self) -> date | None:
         if not self.evaluator_notified_at:
             return None
@@ -262,6 +270,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return (self.practice_day_held_on or self.practice_day) + timedelta(days=settings.MITTIST_REPORT_DAYS_AFTER)
 
     DUE_LABELS = {
+        "answer": _("Värderarens svar"),
         "contact": _("Kontakt med värderaren"),
         "material": _("Material till värderaren"),
         "practice_day": _("Praktikdag"),
@@ -270,6 +279,8 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 
     def compute_next_due(self) -> tuple[str, date | None]:
         S = self.State
+        if self.state == S.EVALUATOR_ASSIGNED:
+            return "answer", self.assignment_answer_due
         if self.state == S.EVALUATOR_ACCEPTED:
             return "contact", self.contact_due
         if self.state == S.PRACTICE_DAY_AGREED:
@@ -296,6 +307,21 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         if not self.next_due_on:
             return None
         return (self.next_due_on - local_today()).days
+
+    @property
+    def status_label(self):
+        """The state as lists show it: a registration waiting for review and one approved look different."""
+        if self.state == self.State.REGISTERED and self.registration_accepted_at:
+            return _("Anmälan godkänd")
+        if self.state == self.State.REGISTERED:
+            return _("Anmäld, ej granskad")
+        return self.get_state_display()
+
+    @property
+    def status_css(self) -> str:
+        if self.state == self.State.REGISTERED and self.registration_accepted_at:
+            return "registration_accepted"
+        return self.state
 
     @property
     def is_ended(self) -> bool:

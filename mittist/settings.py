@@ -366,6 +366,9 @@ for _name, _days in [*_remind_before.items(), ("overdue", _remind_after)]:
     if _days < 1:
         raise ImproperlyConfigured(f"MITTIST_REMIND_{_name.upper()}_DAYS_* must be 1 or more, not {_days}")
 MITTIST_REMINDER_DAYS = {
+    # The evaluator on the answer's last day; the office the day after, when there is still no answer.
+    "assignment_answer_on_day": 0,
+    "assignment_answer_overdue": _remind_after,
     "contact_before": -_remind_before["contact"],
     "contact_on_day": 0,
     "contact_overdue": _remind_after,

@@ -86,7 +86,8 @@ class RegistrationForm(forms.Form):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
-                _("Det finns redan ett konto med den här e-postadressen. Logga in eller välj glömt lösenord."),
+                _("Det finns redan ett konto med den här e-postadressen. Har du anmält dig förut? Logga in, så kan "
+                  "du anmäla dig igen därifrån. Har du glömt lösenordet kan du välja ett nytt."),
                 code="duplicate_email",
             )
         return email
@@ -153,6 +154,29 @@ class RegistrationForm(forms.Form):
 
     def case_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+
+
+class RegisterAgainForm(RegistrationForm):
+    """A trainee whose earlier registration ended (rejected, withdrawn) applies again from their account:
+    no new account, so no name, e-mail or password; the earlier answers are filled in."""
+
+    ACCOUNT_FIELDS = ("full_name", "email", "password1", "password2")
+
+    def __init__(self, *args, trainee, previous: Evaluation | None = None, **kwargs):
+        if previous is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "phone": trainee.phone,
+                "personnummer": previous.personnummer_clear(),
+                **{name: getattr(previous, name) for name in self.CASE_FIELDS},
+            }
+        super().__init__(*args, **kwargs)
+        self.trainee = trainee
+        for name in self.ACCOUNT_FIELDS:
+            del self.fields[name]
+
+    def clean(self):
+        # The parent's password checks have nothing to check here.
+        return forms.Form.clean(self)
 
 
 # --- forms for the case's steps -------------------------------------------------------------------

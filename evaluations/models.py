@@ -324,6 +324,11 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return self.state
 
     @property
+    def ended_without_completion(self) -> bool:
+        """Rejected or withdrawn: no Mitt-i-ST was done, and the trainee may register again."""
+        return self.state in (self.State.REJECTED, self.State.WITHDRAWN)
+
+    @property
     def is_ended(self) -> bool:
         return self.state in self.ENDED_STATES
 
@@ -628,7 +633,7 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("händelser")
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.label}"
 
     @classmethod
     def record(cls, case: Evaluation, by, action: str, *, from_state: str = "", note: str = "") -> "CaseEvent":

@@ -25,6 +25,19 @@ def assignment_accepted(user, case):
     return case is not None and case.state != case.State.EVALUATOR_ASSIGNED
 
 
+@rules.predicate
+def has_no_running_case(user):
+    return not user.evaluations.exclude(state__in=["closed", "withdrawn", "rejected"]).exists()
+
+
+@rules.predicate
+def has_an_ended_registration(user):
+    # Someone who finished a Mitt-i-ST does not do another; a rejected or withdrawn one may try again.
+    return user.evaluations.filter(state__in=["withdrawn", "rejected"]).exists() and not user.evaluations.filter(
+        state__in=["certified", "closed"]
+    ).exists()
+
+
 can_view_case = is_coordinator | (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator) | (
     is_quality_reviewer & case_is_reviewable
 )
@@ -48,5 +61,6 @@ rules.add_perm(
     is_coordinator | (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator & assignment_accepted),
 )
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)
+rules.add_perm("evaluations.register_again", is_trainee & has_no_running_case & has_an_ended_registration)
 # The purge page: what leaves SFAM when, with the trainee's downloads (the office sees the dates).
 rules.add_perm("evaluations.view_purge", is_coordinator | (is_trainee & is_case_trainee))

@@ -99,6 +99,30 @@ def register_trainee(*, personnummer: Personnummer, password: str, user_fields: 
     return case
 
 
+def register_again(*, trainee, personnummer: Personnummer, phone: str, case_fields: dict) -> Evaluation:
+    """A trainee whose earlier case ended without a Mitt-i-ST (rejected, withdrawn) registers anew,
+    with the account they have: same e-mail, same password, a new case."""
+    try:
+        with transaction.atomic():
+            trainee = User.objects.select_for_update().get(pk=trainee.pk)
+            if not trainee.has_perm("evaluations.register_again"):
+                raise CaseStateError(_("Du har redan en pågående Mitt-i-ST."))
+            if phone != trainee.phone:
+                trainee.phone = phone
+                trainee.save(update_fields=["phone"])
+            case = Evaluation(trainee=trainee, **case_fields)
+            case.set_personnummer(personnummer)
+            case.full_clean(exclude=["trainee", "state"])
+            case.save()
+            CaseEvent.record(case, trainee, "registered", note=_("Ny anmälan efter en tidigare"))
+            notifications.queue("registration_received", case)
+    except IntegrityError as error:
+        raise ValidationError(
+            {"personnummer": _("Det finns redan en pågående Mitt-i-ST för det här personnumret.")}
+        ) from error
+    return case
+
+
 def case_accept_registration(*, case: Evaluation, by) -> Evaluation:
     with transaction.atomic():
         case = _locked(case)

@@ -19,7 +19,7 @@ S = Evaluation.State
 class Step:
     label: str
     hint: str
-    status: str  # "done" | "current" | "todo"
+    status: str  # "done" | "current" | "todo" | "skipped"
     done_on: date | None = None
     due: date | None = None
     url: str = ""  # a satellite's page for the current step (extensions.register_step_link)
@@ -96,6 +96,8 @@ def case_steps(case: Evaluation, *, for_trainee: bool = False) -> list[Step]:
             done = case.registration_accepted_at is not None or reached > 0
         if done:
             status = "done"
+        elif case.ended_without_completion:
+            status = "skipped"  # not "later": the case ended before it
         elif not current_found and not case.is_ended:
             status, current_found = "current", True
         else:

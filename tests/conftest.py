@@ -112,6 +112,7 @@ def case_fields(**overrides):
     today = date.today()
     fields = {
         "workplace": "Vårdcentralen Exempel",
+        "workplace_address": "Exempelvägen 2, 123 45 Exempelstad",
         "region": "halland",
         "curriculum": "2021",
         "st_start": today - timedelta(days=900),

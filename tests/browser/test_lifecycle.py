@@ -27,6 +27,7 @@ def fill_registration(page, *, pnr_n: int = 7, email: str = TRAINEE_EMAIL) -> No
     page.get_by_label("E-post", exact=True).fill(email)
     page.get_by_label("Telefon", exact=True).fill("070-000 00 00")
     page.get_by_label("Vårdcentral", exact=True).fill("Vårdcentralen Kustbyn")
+    page.get_by_label("Vårdcentralens besöksadress").fill("Hamngatan 4, 452 30 Strömstad")
     page.get_by_label("Region", exact=True).select_option("halland")
     page.get_by_label("Målbeskrivning 2021").check()
     page.get_by_label("ST startade", exact=True).fill((today - timedelta(days=900)).isoformat())

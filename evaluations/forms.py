@@ -162,14 +162,14 @@ class RegisterAgainForm(RegistrationForm):
 
     ACCOUNT_FIELDS = ("full_name", "email", "password1", "password2")
 
-    def __init__(self, *args, trainee, previous: Evaluation | None = None, **kwargs):
-        if previous is not None and not args and "initial" not in kwargs:
+    def __init__(self, data=None, *, trainee, previous: Evaluation | None = None, **kwargs):
+        if previous is not None and data is None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "phone": trainee.phone,
                 "personnummer": previous.personnummer_clear(),
                 **{name: getattr(previous, name) for name in self.CASE_FIELDS},
             }
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
         self.trainee = trainee
         for name in self.ACCOUNT_FIELDS:
             del self.fields[name]
@@ -214,9 +214,12 @@ class AssignForm(forms.Form):
         error_messages={"invalid_choice": _("Välj en aktiv värderare ur listan.")},
     )
     override_reason = forms.CharField(
-        label=_("Skäl att bortse från jäv eller regionsregeln"), max_length=1000, required=False,
+        label=_("Skäl att ändå välja värderaren"), max_length=1000, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Krävs bara om värderaren kommer från samma region eller vårdcentral som ST-läkaren."),
+        help_text=_(
+            "Krävs när listan visar något att tänka på: samma region eller vårdcentral som ST-läkaren, fullt "
+            "antal ärenden, eller att värderaren redan har tackat nej till ärendet."
+        ),
     )
 
 

@@ -147,12 +147,13 @@ def case_reject_registration(*, case: Evaluation, by, reason: str) -> Evaluation
 def _check_conflicts(case: Evaluation, evaluator: Evaluator, override_reason: str) -> None:
     if not evaluator.active:
         raise ValidationError({"evaluator": _("Värderaren är inte aktiv i poolen.")})
-    blocking = [c for c in assignment_conflicts(case, evaluator) if c.blocks]
-    if blocking and not override_reason.strip():
+    # Every conflict, a full workload and an earlier "no" included, is chosen past only with a reason.
+    conflicts = assignment_conflicts(case, evaluator)
+    if conflicts and not override_reason.strip():
         raise ValidationError(
             {
                 "override_reason": _("%(conflicts)s. Ange skälet till att ändå välja den här värderaren.")
-                % {"conflicts": "; ".join(str(c.label) for c in blocking)}
+                % {"conflicts": "; ".join(str(c.label) for c in conflicts)}
             }
         )
 

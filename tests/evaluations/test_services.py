@@ -442,15 +442,19 @@ def test_reassigning_to_a_conflicting_evaluator_needs_a_reason_too(make_case, ma
     assert "Brådskar" in case_events(case).get(action="evaluator_reassigned").note
 
 
-def test_an_evaluator_at_capacity_is_only_a_warning(make_case, make_evaluator, coordinator):
+def test_an_evaluator_at_capacity_needs_a_reason(make_case, make_evaluator, coordinator):
     full = make_evaluator(region="skane", home_clinic="Vårdcentralen Söder", max_active_cases=1)
     make_case(S.CONTACT_MADE, evaluator_=full)
     case = make_case(S.REGISTERED, region="halland")
-    services.case_assign_evaluator(case=case, by=coordinator, evaluator=full)
+    with pytest.raises(ValidationError) as refused:
+        services.case_assign_evaluator(case=case, by=coordinator, evaluator=full)
+    assert "Har redan fullt antal ärenden" in refused.value.message_dict["override_reason"][0]
+    assert reload(case).state == S.REGISTERED
+    services.case_assign_evaluator(case=case, by=coordinator, evaluator=full, override_reason="Har själv erbjudit sig")
     case = reload(case)
     assert case.state == S.EVALUATOR_ASSIGNED
     assert case.evaluator == full
-    assert case.assignment_override_reason == ""
+    assert case.assignment_override_reason == "Har själv erbjudit sig"
 
 
 # --- registration -------------------------------------------------------------------------------------

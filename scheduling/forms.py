@@ -8,7 +8,7 @@ from evaluations.models import Evaluation
 from mittist.durations import durations
 
 from .models import PracticeDayProposal
-from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, long_day, refusal, warnings_for
+from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, is_moving, long_day, refusal, warnings_for
 
 
 class _DayRulesMixin:
@@ -56,6 +56,15 @@ class ProposeForm(_DayRulesMixin, forms.Form):
     def __init__(self, *args, case: Evaluation, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        self.moving = is_moving(case)
+        if self.moving:
+            # Moving an agreed day: the reason goes to the other side (and, once confirmed, to everyone).
+            note = self.fields["note"]
+            note.label = _("Skäl till flytten")
+            note.required = True
+            note.error_messages["required"] = _("Ange varför praktikdagen behöver flyttas.")
+            note.help_text = _("Skälet går till den andra parten nu, och till alla när den nya dagen är bekräftad.")
+            self.fields["day_1"].label = _("Ny dag")
         self._setup_days()
         if case.material_submitted_at is None:
             self.fields["day_1"].help_text = _(
@@ -82,6 +91,9 @@ class ProposeForm(_DayRulesMixin, forms.Form):
                 self.add_error(name, _("Samma datum står redan ovan."))
                 continue
             seen.add(day)
+            if self.moving and day == self.case.practice_day:
+                self.add_error(name, _("%(day)s är redan praktikdagen.") % {"day": long_day(day)})
+                continue
             if self.case.practice_day_proposals.filter(status=PracticeDayProposal.Status.OPEN, day=day).exists():
                 self.add_error(name, _("%(day)s är redan föreslaget.") % {"day": long_day(day)})
         for name in list(self.warnings):

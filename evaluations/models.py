@@ -197,6 +197,10 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     material_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_reason = models.TextField(_("orsak"), blank=True, editable=False)
     hold_reason = models.TextField(blank=True, editable=False)
+    # GDPR erasure (evaluations/personal_data.py): asked for by the trainee, carried out by the office. After it
+    # the row is an anonymous tombstone for statistics: state, dates, region, curriculum.
+    erasure_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Derived from the fields above on every write, so that lists can sort and filter by it in SQL.
     next_due_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
@@ -672,7 +676,13 @@ ACTION_LABELS = {
     "material_reopened": _("Materialet öppnat igen"),
     "practice_day_held": _("Praktikdag genomförd"),
     "practice_day_not_held": _("Praktikdagen blev inte av"),
+    "report_saved": _("Rapporten sparad"),
     "report_delivered": _("Rapport skickad"),
+    "report_shared": _("Rapporten delad med länk"),
+    "report_share_opened": _("Delad rapport öppnad"),
+    "report_share_revoked": _("Länk till rapporten återkallad"),
+    "quality_review_taken": _("Kvalitetsgranskning påbörjad"),
+    "quality_review_released": _("Kvalitetsgranskning lämnad tillbaka till kön"),
     "quality_reviewed": _("Kvalitetsgranskning registrerad"),
     "certificate_issued": _("Intyg utfärdat"),
     "certificate_revoked": _("Intyg återkallat"),
@@ -683,6 +693,10 @@ ACTION_LABELS = {
     "report_purge_notice": _("Besked om radering av rapporten skickat"),
     "report_purged": _("Rapporten raderad hos SFAM"),
     "withdrawn": _("Ärendet avbrutet"),
+    "personal_data_exported": _("ST-läkaren hämtade sina personuppgifter"),
+    "erasure_requested": _("ST-läkaren begärde radering av sina personuppgifter"),
+    "erasure_request_withdrawn": _("Begäran om radering återtagen"),
+    "personal_data_erased": _("Personuppgifterna raderade, ärendet anonymiserat"),
     "put_on_hold": _("Ärendet vilande"),
     "resumed": _("Ärendet återupptaget"),
 }
@@ -710,3 +724,31 @@ class PendingFileDeletion(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReadEvent(models.Model):
+    """Someone other than the trainee read (viewed or downloaded) the case's sensitive material.
+
+    Written by evaluations.readlog.record_read; identical reads close together raise `count` on one row
+    instead of adding another, so a page reloaded ten times is one line in "Vem har läst"."""
+
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reads")
+    at = models.DateTimeField(_("första läsningen"), default=timezone.now)
+    last_at = models.DateTimeField(_("senaste läsningen"), default=timezone.now, db_index=True)
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # For a reader without an account (a share link): whose link, as the trainee named them.
+    reader_label = models.CharField(max_length=200, blank=True)
+    what = models.CharField(max_length=40)
+    detail = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_at", "-id"]
+        verbose_name = _("läsning")
+        verbose_name_plural = _("läsningar")
+        indexes = [models.Index(fields=["case", "what", "last_at"])]
+
+    def __str__(self):
+        return f"{self.last_at:%Y-%m-%d %H:%M} {self.what}"

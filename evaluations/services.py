@@ -18,7 +18,7 @@ from mittist.accounts.personnummer import Personnummer
 from mittist.crypto import lookup_hash
 from mittist.mailer import queue_task_on_commit
 
-from . import notifications
+from . import extensions, notifications
 from .models import CaseEvent, Evaluation, Evaluator
 from .selectors import assignment_conflicts
 
@@ -49,6 +49,11 @@ def _check(case: Evaluation, by, verb: str, refused: str, *, on_behalf: bool = F
         raise CaseStateError(refused)
 
 
+def _after_change(case: Evaluation, event: str, *args) -> None:
+    for task in extensions.tasks_after(event):
+        queue_task_on_commit(task, str(case.pk), *args)
+
+
 def _step(case: Evaluation, by, verb: str, refused: str, *args, on_behalf: bool = False, **kwargs) -> str:
     """Run one FSM transition on a locked case; returns the state it left.
 
@@ -60,8 +65,8 @@ def _step(case: Evaluation, by, verb: str, refused: str, *args, on_behalf: bool 
     getattr(case, verb)(*args, **kwargs)
     case.refresh_next_due()
     case.save()
-    # Deadlines hang on the state and its dates: the scheduling app re-plans the case's reminders.
-    queue_task_on_commit("scheduling.reminders.replan_reminders", str(case.pk))
+    # Deadlines hang on the state and its dates: whoever plans from them (reminders) re-plans.
+    _after_change(case, "state_changed")
     return before
 
 
@@ -263,7 +268,7 @@ def case_agree_practice_day(*, case: Evaluation, by, on: date) -> Evaluation:
         before = _step(case, by, "agree_practice_day", _("Praktikdagen kan inte registreras i detta skede."), on)
         CaseEvent.record(case, by, "practice_day_agreed", from_state=before, note=on.isoformat())
         notifications.queue("practice_day_agreed", case)
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
+        _after_change(case, "practice_day_changed")
     return case
 
 
@@ -278,7 +283,7 @@ def case_reschedule_practice_day(*, case: Evaluation, by, on: date, reason: str)
             "old": old.isoformat() if old else "–", "new": on.isoformat(), "reason": reason,
         }
         CaseEvent.record(case, by, "practice_day_rescheduled", from_state=before, note=note)
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk), reason)
+        _after_change(case, "practice_day_changed", reason)
     return case
 
 
@@ -368,7 +373,7 @@ def case_withdraw(*, case: Evaluation, by, reason: str) -> Evaluation:
         CaseEvent.record(case, by, "withdrawn", from_state=before, note=reason)
         notifications.queue("case_withdrawn", case, reason=reason)
         # A practice day in people's calendars is cancelled there too.
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
+        _after_change(case, "practice_day_changed")
     return case
 
 

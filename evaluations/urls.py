@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import purge_views, views
+from . import personal_data_views, purge_views, readlog, views
 
 app_name = "evaluations"
 
@@ -15,7 +15,13 @@ urlpatterns = [
     path("arenden/<uuid:case_id>/vardare/", views.assign_evaluator, name="assign_evaluator"),
     path("arenden/<uuid:case_id>/steg/<slug:verb>/", views.case_action, name="case_action"),
     path("arenden/<uuid:case_id>/radering/", purge_views.purge_page, name="purge"),
+    path("arenden/<uuid:case_id>/vem-har-last/", readlog.read_log_page, name="read_log"),
+    path("arenden/<uuid:case_id>/personuppgifter/radera/", personal_data_views.erase, name="erase_personal_data"),
+    path("arenden/<uuid:case_id>/personuppgifter/begar-radering/", personal_data_views.request_erasure,
+         name="request_erasure"),
     path("min-mitt-i-st/", views.trainee_home, name="trainee_home"),
+    path("min-mitt-i-st/mina-uppgifter/", personal_data_views.my_data, name="my_data"),
+    path("min-mitt-i-st/mina-uppgifter.zip", personal_data_views.my_data_export, name="my_data_export"),
     path("vardering/", views.evaluator_home, name="evaluator_home"),
     path("kvalitet/", views.quality_home, name="quality_home"),
     path("healthz", views.healthz, name="healthz"),

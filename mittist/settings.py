@@ -186,7 +186,12 @@ AXES_VERBOSE = False
 # The login form posts the e-mail as "username"; count it case-folded, as login matches it.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "mittist.accounts.views.axes_username"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# Behind AXES_PROXY_COUNT proxies (nginx alone: 1) the client is the X-Forwarded-For entry the first proxy
+# appended; ipware counts only the proxies listed in the header, the last one being the socket's peer.
+# With none, only the socket's address counts, so a client cannot choose its own by sending the header.
+_PROXIES = env_int("AXES_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = _PROXIES - 1 if _PROXIES > 0 else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _PROXIES > 0 else ("REMOTE_ADDR",)
 
 # --- Internationalisation -------------------------------------------------------------------------
 # Swedish is the source language of every string; English comes from locale/en.
@@ -409,10 +414,14 @@ MITTIST_VERIFY_ATTEMPTS_PER_HOUR = env_int("MITTIST_VERIFY_ATTEMPTS_PER_HOUR", 2
 # The survey's aggregates show a region only when at least this many answers come from it.
 MITTIST_SURVEY_MIN_GROUP = env_int("MITTIST_SURVEY_MIN_GROUP", 5)
 MITTIST_CERTIFICATE_ISSUER = env_str("MITTIST_CERTIFICATE_ISSUER", "Svensk förening för allmänmedicin (SFAM)")
+# The read log ("Vem har läst"): the same reader reading the same thing again within this many minutes adds
+# to one row's count instead of a new row (a reload is not a new reading).
+MITTIST_READLOG_COALESCE_MINUTES = env_int("MITTIST_READLOG_COALESCE_MINUTES", 10)
 for _name in (
     "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
     "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
     "MITTIST_PURGE_NOTICE_DAYS", "MITTIST_PURGE_SWEEP_MINUTES", "MITTIST_REPORT_CHECK_MAX_MB",
+    "MITTIST_READLOG_COALESCE_MINUTES",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluations', '0005_i10b_swedish_labels'),
+        ('evaluations', '0006_i10b_swedish_labels'),
         ('portfolio', '0003_i10b_self_evaluation_title'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluations', '0005_i10b_swedish_labels'),
+        ('evaluations', '0006_i10b_swedish_labels'),
         ('scheduling', '0002_programmeitem_minicex'),
     ]
 

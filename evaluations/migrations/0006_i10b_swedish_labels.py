@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluations', '0004_i10b_visiting_address'),
+        ('evaluations', '0005_i10b_visiting_address'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluations', '0003_pending_file_deletion'),
+        ('evaluations', '0004_i11c_readlog_erasure'),
     ]
 
     operations = [

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from mittist.admin import ReadOnlyAdmin
 
@@ -17,7 +19,20 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "actor", "action", "from_state", "to_state", "note"]
+    fields = ["at", "actor", "action_label", "from_state_label", "to_state_label", "note"]
+    readonly_fields = fields
+
+    @admin.display(description=_("händelse"))
+    def action_label(self, obj):
+        return obj.label
+
+    @admin.display(description=_("från status"))
+    def from_state_label(self, obj):
+        return obj.from_state_label()
+
+    @admin.display(description=_("till status"))
+    def to_state_label(self, obj):
+        return obj.to_state_label()
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -27,13 +42,19 @@ class CaseEventInline(admin.TabularInline):
 class EvaluationAdmin(ReadOnlyAdmin):
     # Every change to a case goes through a service (audited); the admin reads. Cases are never deleted
     # here: the purge removes their content and the audit trail stays.
-    list_display = ["trainee", "state", "evaluator", "region", "next_due_on", "registered_at"]
+    list_display = ["trainee", "state", "evaluator", "region", "next_due", "registered_at"]
     list_filter = ["state", "region", "curriculum"]
     search_fields = ["trainee__full_name", "trainee__email", "workplace"]
-    readonly_fields = ["state", "personnummer_masked", "registered_at", "next_due_on", "next_due_kind"]
+    readonly_fields = ["state", "personnummer_masked", "registered_at", "next_due"]
     exclude = ["personnummer_encrypted", "personnummer_hash"]
     inlines = [CaseEventInline]
     raw_id_fields = ["trainee", "evaluator"]
+
+    @admin.display(description=_("nästa tidsgräns"), ordering="next_due_on")
+    def next_due(self, obj):
+        if not obj.next_due_on:
+            return "–"
+        return f"{obj.next_due_label}: {date_format(obj.next_due_on, 'SHORT_DATE_FORMAT')}"
 
 
 @admin.register(PendingFileDeletion)

@@ -4,9 +4,13 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mittist.accounts.personnummer import parse_personnummer
+from mittist.durations import durations
 
 from .models import Curriculum, Evaluation, Evaluator, Region, local_today
 
@@ -38,6 +42,11 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     workplace = forms.CharField(label=_("Vårdcentral"), max_length=200, help_text=_("Där du gör din ST."))
+    workplace_address = forms.CharField(
+        label=_("Vårdcentralens besöksadress"), max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        help_text=_("Gatuadress och ort. Praktikdagen hålls här, och värderaren reser hit."),
+    )
     region = forms.ChoiceField(label=_("Region"), choices=[("", _("Välj region"))] + Region.choices)
     curriculum = forms.ChoiceField(
         label=_("Målbeskrivning"), choices=Curriculum.choices, widget=forms.RadioSelect, initial=Curriculum.ST2021
@@ -45,7 +54,10 @@ class RegistrationForm(forms.Form):
     st_start = forms.DateField(label=_("ST startade"), widget=DateInput())
     st_planned_end = forms.DateField(
         label=_("Planerat slutdatum för ST"), widget=DateInput(),
-        help_text=_("Mitt-i-ST görs mitt i ST: minst 18 månader ska återstå när du anmäler dig."),
+        help_text=format_lazy(
+            _("Mitt-i-ST görs mitt i ST: minst {months} ska återstå när du anmäler dig."),
+            months=lazy(lambda: durations["min_months_left"], str)(),
+        ),
     )
     supervisor_name = forms.CharField(label=_("Handledare i allmänmedicin"), max_length=150)
     supervisor_email = forms.EmailField(label=_("Handledarens e-post"), max_length=254)
@@ -94,8 +106,8 @@ class RegistrationForm(forms.Form):
             raise forms.ValidationError(_("Planerat slutdatum har redan passerat."), code="end_in_past")
         if end < earliest:
             raise forms.ValidationError(
-                _("Planerat slut för ST måste vara minst %(months)s månader efter anmälan, alltså tidigast %(date)s.")
-                % {"months": months, "date": earliest.isoformat()},
+                _("Planerat slut för ST måste vara minst %(months)s efter anmälan, alltså tidigast %(date)s.")
+                % {"months": durations["min_months_left"], "date": date_format(earliest, "DATE_FORMAT")},
                 code="end_too_early",
             )
         if end.year > self.today.year + 15:
@@ -120,7 +132,7 @@ class RegistrationForm(forms.Form):
 
     USER_FIELDS = ["full_name", "email", "phone"]
     CASE_FIELDS = [
-        "workplace", "region", "curriculum", "st_start", "st_planned_end", "supervisor_name", "supervisor_email",
+        "workplace", "workplace_address", "region", "curriculum", "st_start", "st_planned_end", "supervisor_name", "supervisor_email",
         "director_of_studies", "manager_name", "manager_profession", "invoicing_address",
     ]
 
@@ -129,6 +141,29 @@ class RegistrationForm(forms.Form):
 
     def case_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+
+
+class RegisterAgainForm(RegistrationForm):
+    """A trainee whose earlier registration ended (rejected, withdrawn) applies again from their account:
+    no new account, so no name, e-mail or password; the earlier answers are filled in."""
+
+    ACCOUNT_FIELDS = ("full_name", "email", "password1", "password2")
+
+    def __init__(self, data=None, *, trainee, previous: Evaluation | None = None, **kwargs):
+        if previous is not None and data is None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "phone": trainee.phone,
+                "personnummer": previous.personnummer_clear(),
+                **{name: getattr(previous, name) for name in self.CASE_FIELDS},
+            }
+        super().__init__(data, **kwargs)
+        self.trainee = trainee
+        for name in self.ACCOUNT_FIELDS:
+            del self.fields[name]
+
+    def clean(self):
+        # The parent's password checks have nothing to check here.
+        return forms.Form.clean(self)
 
 
 # --- forms for the case's steps -------------------------------------------------------------------
@@ -166,9 +201,12 @@ class AssignForm(forms.Form):
         error_messages={"invalid_choice": _("Välj en aktiv värderare ur listan.")},
     )
     override_reason = forms.CharField(
-        label=_("Skäl att bortse från jäv eller regionsregeln"), max_length=1000, required=False,
+        label=_("Skäl att ändå välja värderaren"), max_length=1000, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Krävs bara om värderaren kommer från samma region eller vårdcentral som ST-läkaren."),
+        help_text=_(
+            "Krävs när listan visar något att tänka på: samma region eller vårdcentral som ST-läkaren, fullt "
+            "antal ärenden, eller att värderaren redan har tackat nej till ärendet."
+        ),
     )
 
 

@@ -153,6 +153,8 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     personnummer_hash = models.CharField(max_length=64, editable=False, db_index=True)
     personnummer_masked = models.CharField(_("personnummer"), max_length=15, editable=False)
     workplace = models.CharField(_("vårdcentral"), max_length=200)
+    # Where the practice day is held: the evaluator travels there (registrations before it have none).
+    workplace_address = models.CharField(_("vårdcentralens besöksadress"), max_length=300, blank=True)
     region = models.CharField(_("region"), max_length=30, choices=Region.choices)
     curriculum = models.CharField(_("målbeskrivning"), max_length=4, choices=Curriculum.choices)
     st_start = models.DateField(_("ST startade"))
@@ -226,6 +228,12 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     def get_absolute_url(self):
         return reverse("evaluations:case_detail", args=[self.pk])
 
+    @property
+    def practice_place(self) -> str:
+        """The practice day's place on one line: the clinic and its visiting address."""
+        address = ", ".join(line.strip() for line in self.workplace_address.splitlines() if line.strip())
+        return f"{self.workplace}, {address}" if address else self.workplace
+
     # --- personnummer ---------------------------------------------------------------------------
     def set_personnummer(self, pnr) -> None:
         """Takes a parsed Personnummer; keeps only ciphertext, lookup hash and masked form."""
@@ -238,6 +246,14 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return f"{digits[:8]}-{digits[8:]}"
 
     # --- deadlines --------------------------------------------------------------------------------
+    @property
+    def assignment_answer_due(self) -> date | None:
+        """The evaluator asked answers within MITTIST_ASSIGNMENT_ANSWER_DAYS of the request."""
+        if self.state != self.State.EVALUATOR_ASSIGNED or not self.evaluator_assigned_at:
+            return None
+        asked = timezone.localdate(self.evaluator_assigned_at)
+        return asked + timedelta(days=settings.MITTIST_ASSIGNMENT_ANSWER_DAYS)
+
     @property
     def contact_due(self) -> date | None:
         if not self.evaluator_notified_at:
@@ -258,6 +274,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return (self.practice_day_held_on or self.practice_day) + timedelta(days=settings.MITTIST_REPORT_DAYS_AFTER)
 
     DUE_LABELS = {
+        "answer": _("Värderarens svar"),
         "contact": _("Kontakt med värderaren"),
         "material": _("Material till värderaren"),
         "practice_day": _("Praktikdag"),
@@ -266,6 +283,8 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 
     def compute_next_due(self) -> tuple[str, date | None]:
         S = self.State
+        if self.state == S.EVALUATOR_ASSIGNED:
+            return "answer", self.assignment_answer_due
         if self.state == S.EVALUATOR_ACCEPTED:
             return "contact", self.contact_due
         if self.state == S.PRACTICE_DAY_AGREED:
@@ -292,6 +311,26 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         if not self.next_due_on:
             return None
         return (self.next_due_on - local_today()).days
+
+    @property
+    def status_label(self):
+        """The state as lists show it: a registration waiting for review and one approved look different."""
+        if self.state == self.State.REGISTERED and self.registration_accepted_at:
+            return _("Anmälan godkänd")
+        if self.state == self.State.REGISTERED:
+            return _("Anmäld, ej granskad")
+        return self.get_state_display()
+
+    @property
+    def status_css(self) -> str:
+        if self.state == self.State.REGISTERED and self.registration_accepted_at:
+            return "registration_accepted"
+        return self.state
+
+    @property
+    def ended_without_completion(self) -> bool:
+        """Rejected or withdrawn: no Mitt-i-ST was done, and the trainee may register again."""
+        return self.state in (self.State.REJECTED, self.State.WITHDRAWN)
 
     @property
     def is_ended(self) -> bool:
@@ -581,15 +620,16 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
 class CaseEvent(models.Model):
     """The audit trail: one row for every change to a case."""
 
-    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events", verbose_name=_("ärende"))
+    at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("utförd av"),
     )
-    action = models.CharField(max_length=50)
-    from_state = models.CharField(max_length=30, blank=True)
-    to_state = models.CharField(max_length=30, blank=True)
-    note = models.TextField(blank=True)
+    action = models.CharField(_("händelse"), max_length=50)
+    from_state = models.CharField(_("från status"), max_length=30, blank=True)
+    to_state = models.CharField(_("till status"), max_length=30, blank=True)
+    note = models.TextField(_("anteckning"), blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -597,7 +637,7 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("händelser")
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.label}"
 
     @classmethod
     def record(cls, case: Evaluation, by, action: str, *, from_state: str = "", note: str = "") -> "CaseEvent":
@@ -671,12 +711,14 @@ class PendingFileDeletion(models.Model):
     next sweep tries again. Names are made by the server (case and random ids): they say nothing of the content.
     """
 
-    name = models.CharField(max_length=300, unique=True)
-    case = models.ForeignKey(Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=0)
-    last_tried_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=200, blank=True)
+    name = models.CharField(_("filnamn"), max_length=300, unique=True)
+    case = models.ForeignKey(
+        Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("ärende")
+    )
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("försök"), default=0)
+    last_tried_at = models.DateTimeField(_("senaste försök"), null=True, blank=True)
+    last_error = models.CharField(_("senaste fel"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

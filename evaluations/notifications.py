@@ -31,6 +31,8 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
     evaluator = Recipient.of(case.evaluator.user) if case.evaluator else None
     if kind == "registration_received":
         return [trainee, _office()]
+    if kind == "material_received":
+        return [trainee]
     if kind in {"registration_accepted", "registration_rejected", "evaluator_accepted", "evaluator_changing", "case_withdrawn"}:
         return [trainee] + ([evaluator] if kind == "case_withdrawn" and evaluator else [])
     if kind == "material_reopened":
@@ -44,7 +46,9 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
     if kind in {"assignment_declined", "erasure_requested"}:
         return [_office()]
     if kind == "practice_day_agreed":
-        return [trainee, _office()] + ([evaluator] if evaluator else [])
+        # Trainee and evaluator hear of the day once, in the mail that carries the calendar invite
+        # (scheduling.practice_day); the office keeps the record and needs no invite.
+        return [_office()]
     if kind in {"report_delivered", "certificate_issued", "certificate_revoked"}:
         return [trainee]
     if kind == "practice_day_not_held":

@@ -62,6 +62,7 @@ def _case_data(case: Evaluation) -> dict:
         "state": str(case.get_state_display()),
         "personnummer": case.personnummer_clear() if case.personnummer_encrypted else "",
         "workplace": case.workplace,
+        "workplace_address": case.workplace_address,
         "region": case.get_region_display() if case.region else "",
         "curriculum": str(case.get_curriculum_display()) if case.curriculum else "",
         "st_start": iso(case.st_start),
@@ -285,7 +286,7 @@ def core_eraser(person, cases) -> list[str]:
     for case in cases:
         Evaluation.objects.filter(pk=case.pk).update(
             personnummer_encrypted="", personnummer_hash="", personnummer_masked="",
-            workplace="", supervisor_name="", supervisor_email="", director_of_studies="", manager_name="",
+            workplace="", workplace_address="", supervisor_name="", supervisor_email="", director_of_studies="", manager_name="",
             manager_profession="", invoicing_address="", ended_reason="", hold_reason="",
             assignment_override_reason="", erased_at=now,
         )

@@ -20,6 +20,24 @@ def case_is_reviewable(user, case):
     return case is not None and case.state in case.QUALITY_VISIBLE_STATES
 
 
+@rules.predicate
+def assignment_accepted(user, case):
+    return case is not None and case.state != case.State.EVALUATOR_ASSIGNED
+
+
+@rules.predicate
+def has_no_running_case(user):
+    return not user.evaluations.exclude(state__in=["closed", "withdrawn", "rejected"]).exists()
+
+
+@rules.predicate
+def has_an_ended_registration(user):
+    # Someone who finished a Mitt-i-ST does not do another; a rejected or withdrawn one may try again.
+    return user.evaluations.filter(state__in=["withdrawn", "rejected"]).exists() and not user.evaluations.filter(
+        state__in=["certified", "closed"]
+    ).exists()
+
+
 can_view_case = is_coordinator | (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator) | (
     is_quality_reviewer & case_is_reviewable
 )
@@ -36,7 +54,14 @@ rules.add_perm(
 rules.add_perm("evaluations.review_quality", is_quality_reviewer & case_is_reviewable)
 rules.add_perm("evaluations.record_practice_day", is_coordinator | (is_evaluator & is_case_evaluator))
 rules.add_perm("evaluations.see_personnummer", is_trainee & is_case_trainee)
+# Phone, e-mail, personnummer, supervisor and manager: an evaluator who has only been asked sees region,
+# clinic, curriculum and dates, enough to answer; the rest once they have accepted. Quality reads none of it.
+rules.add_perm(
+    "evaluations.see_contact_details",
+    is_coordinator | (is_trainee & is_case_trainee) | (is_evaluator & is_case_evaluator & assignment_accepted),
+)
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)
+rules.add_perm("evaluations.register_again", is_trainee & has_no_running_case & has_an_ended_registration)
 # The purge page: what leaves SFAM when, with the trainee's downloads (the office sees the dates).
 rules.add_perm("evaluations.view_purge", is_coordinator | (is_trainee & is_case_trainee))
 # Who read the trainee's material (evaluations/readlog.py): the office, and the trainee ("Vem har läst").

@@ -3,9 +3,11 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import Evaluation, Evaluator, local_today
+from .models import CaseEvent, Evaluation, Evaluator, local_today
 
 # States in which a case takes an evaluator's time: the load shown when assigning.
 LOAD_STATES = Evaluation.PROCESS[1:7]
@@ -13,6 +15,9 @@ LOAD_STATES = Evaluation.PROCESS[1:7]
 
 @dataclass(frozen=True)
 class Conflict:
+    """Something to weigh before choosing an evaluator. Each one asks the coordinator for a reason;
+    `blocks` marks the rule-breaking ones (region, clinic), shown as conflicts rather than warnings."""
+
     code: str
     label: str
     blocks: bool
@@ -22,7 +27,18 @@ def _same_clinic(a: str, b: str) -> bool:
     return bool(a and b) and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def assignment_conflicts(case: Evaluation, evaluator: Evaluator, load: int | None = None) -> list[Conflict]:
+def declined_by(case: Evaluation) -> dict:
+    """{user id: when} of the evaluators who declined this case (from the audit trail)."""
+    rows = CaseEvent.objects.filter(case=case, action="assignment_declined", actor__isnull=False)
+    declined = {}
+    for actor_id, at in rows.order_by("at").values_list("actor_id", "at"):
+        declined[actor_id] = at
+    return declined
+
+
+def assignment_conflicts(
+    case: Evaluation, evaluator: Evaluator, load: int | None = None, declined: dict | None = None
+) -> list[Conflict]:
     conflicts = []
     if evaluator.region == case.region:
         conflicts.append(Conflict("same_region", _("Samma region som ST-läkaren"), True))
@@ -32,6 +48,13 @@ def assignment_conflicts(case: Evaluation, evaluator: Evaluator, load: int | Non
         load = evaluator.evaluations.filter(state__in=LOAD_STATES).count()
     if load >= evaluator.max_active_cases:
         conflicts.append(Conflict("at_capacity", _("Har redan fullt antal ärenden"), False))
+    if declined is None:
+        declined = declined_by(case)
+    if evaluator.user_id in declined:
+        day = date_format(timezone.localtime(declined[evaluator.user_id]), "DATE_FORMAT")
+        conflicts.append(
+            Conflict("declined", _("Tackade nej till det här ärendet %(day)s") % {"day": day}, False)
+        )
     return conflicts
 
 
@@ -59,7 +82,10 @@ def evaluators_with_load() -> QuerySet:
 def assignment_candidates(case: Evaluation) -> list[Candidate]:
     """Active evaluators who can take the case first, least loaded first; blocked and full ones last."""
     evaluators = evaluators_with_load().filter(active=True).exclude(pk=case.evaluator_id)
-    candidates = [Candidate(e, e.load, assignment_conflicts(case, e, load=e.load)) for e in evaluators]
+    declined = declined_by(case)
+    candidates = [
+        Candidate(e, e.load, assignment_conflicts(case, e, load=e.load, declined=declined)) for e in evaluators
+    ]
     candidates.sort(key=lambda c: (c.blocked, bool(c.warnings), c.load, c.evaluator.user.full_name))
     return candidates
 

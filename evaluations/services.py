@@ -264,6 +264,30 @@ def flagged_registration_reject(*, registration: PendingRegistration, by, reason
     return registration
 
 
+def register_again(*, trainee, personnummer: Personnummer, phone: str, case_fields: dict) -> Evaluation:
+    """A trainee whose earlier case ended without a Mitt-i-ST (rejected, withdrawn) registers anew,
+    with the account they have: same e-mail, same password, a new case."""
+    try:
+        with transaction.atomic():
+            trainee = User.objects.select_for_update().get(pk=trainee.pk)
+            if not trainee.has_perm("evaluations.register_again"):
+                raise CaseStateError(_("Du har redan en pågående Mitt-i-ST."))
+            if phone != trainee.phone:
+                trainee.phone = phone
+                trainee.save(update_fields=["phone"])
+            case = Evaluation(trainee=trainee, **case_fields)
+            case.set_personnummer(personnummer)
+            case.full_clean(exclude=["trainee", "state"])
+            case.save()
+            CaseEvent.record(case, trainee, "registered", note=_("Ny anmälan efter en tidigare"))
+            notifications.queue("registration_received", case)
+    except IntegrityError as error:
+        raise ValidationError(
+            {"personnummer": _("Det finns redan en pågående Mitt-i-ST för det här personnumret.")}
+        ) from error
+    return case
+
+
 def case_accept_registration(*, case: Evaluation, by) -> Evaluation:
     with transaction.atomic():
         case = _locked(case)
@@ -288,12 +312,13 @@ def case_reject_registration(*, case: Evaluation, by, reason: str) -> Evaluation
 def _check_conflicts(case: Evaluation, evaluator: Evaluator, override_reason: str) -> None:
     if not evaluator.active:
         raise ValidationError({"evaluator": _("Värderaren är inte aktiv i poolen.")})
-    blocking = [c for c in assignment_conflicts(case, evaluator) if c.blocks]
-    if blocking and not override_reason.strip():
+    # Every conflict, a full workload and an earlier "no" included, is chosen past only with a reason.
+    conflicts = assignment_conflicts(case, evaluator)
+    if conflicts and not override_reason.strip():
         raise ValidationError(
             {
                 "override_reason": _("%(conflicts)s. Ange skälet till att ändå välja den här värderaren.")
-                % {"conflicts": "; ".join(str(c.label) for c in blocking)}
+                % {"conflicts": "; ".join(str(c.label) for c in conflicts)}
             }
         )
 
@@ -430,6 +455,8 @@ def case_submit_material(*, case: Evaluation, by) -> Evaluation:
             case, by, "material_submitted", from_state=before, note=_("För sent") if case.material_submitted_late else ""
         )
         notifications.queue("material_submitted", case)
+        # The trainee's receipt: what was sent and when, by mail as well as on the page.
+        notifications.queue("material_received", case)
     return case
 
 

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+
+from mittist.durations import durations
 
 from .extensions import step_link
 from .models import Evaluation, local_today
@@ -44,11 +44,6 @@ def _day(value) -> date | None:
     return value
 
 
-def _days(singular: str, plural: str, days: int) -> str:
-    # Durations come from settings: the text says what the system actually counts.
-    return ngettext(singular, plural, days) % {"days": days}
-
-
 def _definitions(case: Evaluation, for_trainee: bool):
     """(label, hint, the state that completes it, when it was done, its deadline).
 
@@ -58,33 +53,28 @@ def _definitions(case: Evaluation, for_trainee: bool):
     def hint(to_trainee, about_trainee):
         return to_trainee if for_trainee else about_trainee
 
-    contact, material, report = (settings.MITTIST_CONTACT_DAYS, settings.MITTIST_MATERIAL_DAYS_BEFORE,
-                                 settings.MITTIST_REPORT_DAYS_AFTER)
+    contact = {"within": durations["contact"]}
+
     return [
         (_("Anmälan"), hint(_("Din anmälan tas emot av Mitt-i-ST-kansliet."),
                              _("Anmälan tas emot och granskas av Mitt-i-ST-kansliet.")),
          S.REGISTERED, case.registered_at, None),
         (_("Värderare utses"), _("Kansliet tillfrågar en extern värderare från en annan region."),
          S.EVALUATOR_ACCEPTED, case.evaluator_notified_at, None),
-        (_("Kontakta värderaren"), hint(
-            _days("Ta kontakt med värderaren via e-post inom %(days)s dag.",
-                  "Ta kontakt med värderaren via e-post inom %(days)s dagar.", contact),
-            _days("ST-läkaren kontaktar värderaren via e-post inom %(days)s dag.",
-                  "ST-läkaren kontaktar värderaren via e-post inom %(days)s dagar.", contact)),
+        (_("Kontakta värderaren"), hint(_("Ta kontakt med värderaren via e-post inom %(within)s.") % contact,
+                                        _("ST-läkaren kontaktar värderaren via e-post inom %(within)s.") % contact),
          S.CONTACT_MADE, case.contact_made_on, case.contact_due),
         (_("Bestäm praktikdag"), hint(_("Kom överens med värderaren om datum för praktikdagen."),
                                       _("ST-läkaren och värderaren kommer överens om datum.")),
          S.PRACTICE_DAY_AGREED, None, None),
-        (_("Skicka in material"), _days(
-            "Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, senast %(days)s dag före praktikdagen.",
-            "Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, senast %(days)s dagar före praktikdagen.",
-            material),
+        (_("Skicka in material"), _("Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, "
+                                    "senast %(before)s före praktikdagen.") % {"before": durations["material"]},
          S.MATERIAL_SUBMITTED, case.material_submitted_at, case.material_due),
-        (_("Praktikdag"), hint(_("Värderaren besöker dig på din vårdcentral under en dag."),
-                               _("Värderaren besöker ST-läkaren på vårdcentralen under en dag.")),
+        (_("Praktikdag"), hint(_("Värderaren besöker dig på din vårdcentral under praktikdagen."),
+                               _("Värderaren besöker ST-läkaren på vårdcentralen under praktikdagen.")),
          S.PRACTICE_DAY_HELD, case.practice_day_held_on, case.practice_day),
-        (_("Rapport"), _days("Värderaren skickar en skriftlig rapport inom %(days)s dag efter praktikdagen.",
-                             "Värderaren skickar en skriftlig rapport inom %(days)s dagar efter praktikdagen.", report),
+        (_("Rapport"), _("Värderaren skickar en skriftlig rapport inom %(within)s efter praktikdagen.") % {
+            "within": durations["report"]},
          S.REPORT_DELIVERED, case.report_delivered_at, case.report_due),
         (_("Kvalitetsgranskning"), _("En liten grupp inom SFAM läser rapporten för kvalitetsuppföljning."),
          S.QUALITY_REVIEWED, case.quality_reviewed_at, None),
@@ -118,6 +108,8 @@ def case_steps(case: Evaluation, *, for_trainee: bool = False, survey_time: bool
             status = "done"
         elif skipped:
             status = "skipped"
+        elif case.ended_without_completion:
+            status = "skipped"  # not "later": the case ended before it
         elif not current_found and not case.is_ended:
             status, current_found = "current", True
         else:
@@ -145,9 +137,11 @@ def evaluator_todo(case: Evaluation) -> str:
         S.EVALUATOR_ASSIGNED: _("Svara på förfrågan"),
         S.EVALUATOR_ACCEPTED: _("ST-läkaren ska kontakta dig"),
         S.CONTACT_MADE: _("Kom överens om praktikdag"),
-        S.PRACTICE_DAY_AGREED: _("Materialet ska komma in före praktikdagen"),
+        S.PRACTICE_DAY_AGREED: _("Materialet ska komma senast %(before)s före praktikdagen") % {
+            "before": durations["material"]
+        },
         S.MATERIAL_SUBMITTED: _("Läs materialet och förbered praktikdagen"),
-        S.PRACTICE_DAY_HELD: _("Skriv och skicka rapporten"),
+        S.PRACTICE_DAY_HELD: _("Skriv och skicka rapporten inom %(within)s") % {"within": durations["report"]},
         S.ON_HOLD: _("Vilande"),
     }
     return str(texts.get(case.state, ""))

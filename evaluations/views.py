@@ -30,6 +30,7 @@ from .forms import (
     EvaluatorForm,
     ReasonForm,
     ReassignForm,
+    RegisterAgainForm,
     RegistrationForm,
 )
 from .models import Evaluation, Evaluator, PendingRegistration
@@ -65,6 +66,8 @@ def visible_case(request, case_id) -> Evaluation:
 
 def register(request):
     if request.user.is_authenticated:
+        if request.user.has_perm("evaluations.register_again"):
+            return _register_again(request)
         messages.info(request, _("Du är redan inloggad. Logga ut för att göra en ny anmälan."))
         return redirect("home")
     form = RegistrationForm(request.POST if request.method == "POST" else None)
@@ -132,6 +135,33 @@ def flagged_registration(request, registration_id):
             messages.error(request, str(error))
             return redirect(registration)
     return render(request, "evaluations/flagged_registration.html", {"registration": registration, "form": form})
+
+
+def _register_again(request):
+    previous = Evaluation.objects.filter(trainee=request.user).order_by("-registered_at").first()
+    form = RegisterAgainForm(
+        request.POST if request.method == "POST" else None, trainee=request.user, previous=previous
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.register_again(
+                trainee=request.user,
+                personnummer=form.cleaned_data["personnummer"],
+                phone=form.cleaned_data["phone"],
+                case_fields=form.case_fields(),
+            )
+        except services.CaseStateError as error:
+            messages.error(request, str(error))
+            return redirect("evaluations:trainee_home")
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(
+                request, _("Tack! Din nya anmälan är mottagen. Du får e-post när Mitt-i-ST-kansliet har gått igenom den.")
+            )
+            return redirect("evaluations:trainee_home")
+    return render(request, "evaluations/register.html", {"form": form, "again": True, "previous": previous},
+                  status=400 if form.errors else 200)
 
 
 # --- the case page and its steps ------------------------------------------------------------------

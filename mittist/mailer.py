@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_q.tasks import async_task
 
+from .context_processors import shared_context
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -28,7 +30,7 @@ class Recipient:
 
 
 def render_message(template: str, context: dict, language: str) -> tuple[str, str, str]:
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {"site_url": settings.SITE_URL, **shared_context(), **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}/subject.txt", context)
         text = render_to_string(f"emails/{template}/body.txt", context)

@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "mittist.context_processors.site_facts",
             ],
         },
     },
@@ -300,6 +301,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mitt-i-ST <no-reply@mittist.
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The Mitt-i-ST office: receives new registrations and agreed practice days.
 MITTIST_OFFICE_EMAIL = env_str("MITTIST_OFFICE_EMAIL", "mittist-kansli@example.org")
+# How people reach the office: shown in every e-mail's footer and on every page (mails say "kontakta kansliet").
+MITTIST_OFFICE_PHONE = env_str("MITTIST_OFFICE_PHONE", "08-000 00 00")
+MITTIST_OFFICE_HOURS = env_str("MITTIST_OFFICE_HOURS", "")
 
 # --- Background work (django-q2) ----------------------------------------------------------------
 # A task may run for `timeout` seconds; it is only handed out again after `retry`, well above it,
@@ -367,11 +371,20 @@ LOGGING = {
 MITTIST_CONTACT_DAYS = env_int("MITTIST_CONTACT_DAYS", 14)
 MITTIST_MATERIAL_DAYS_BEFORE = env_int("MITTIST_MATERIAL_DAYS_BEFORE", 28)
 MITTIST_REPORT_DAYS_AFTER = env_int("MITTIST_REPORT_DAYS_AFTER", 21)
+# The evaluator answers an assignment request within this many days; reminded then, the office a day later.
+MITTIST_ASSIGNMENT_ANSWER_DAYS = env_int("MITTIST_ASSIGNMENT_ANSWER_DAYS", 5)
 MITTIST_MIN_MONTHS_LEFT_AT_REGISTRATION = env_int("MITTIST_MIN_MONTHS_LEFT_AT_REGISTRATION", 18)
 SUPERVISOR_LINK_DAYS = env_int("SUPERVISOR_LINK_DAYS", 30)
 PORTFOLIO_MAX_UPLOAD_MB = env_int("PORTFOLIO_MAX_UPLOAD_MB", 20)
 # The seed's section F asks for comments on "punkt E"; the self-evaluation is section D.
 PORTFOLIO_SELF_EVALUATION_SECTION_LABEL = env_str("PORTFOLIO_SELF_EVALUATION_SECTION_LABEL", "D")
+
+# A mini-CEX assessor's e-mail link is valid this long; it can be extended once, in its last days.
+MINICEX_LINK_DAYS = env_int("MINICEX_LINK_DAYS", 14)
+MINICEX_LINK_EXTEND_WINDOW_DAYS = env_int("MINICEX_LINK_EXTEND_WINDOW_DAYS", 3)
+for _name in ("MITTIST_ASSIGNMENT_ANSWER_DAYS", "MINICEX_LINK_DAYS", "MINICEX_LINK_EXTEND_WINDOW_DAYS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 
 # --- Deadlines and reminders (scheduling) -------------------------------------------------------
 # The practice day should be agreed within four weeks of the first contact (advice, not a rule), and
@@ -396,6 +409,9 @@ for _name, _days in [*_remind_before.items(), ("overdue", _remind_after)]:
     if _days < 1:
         raise ImproperlyConfigured(f"MITTIST_REMIND_{_name.upper()}_DAYS_* must be 1 or more, not {_days}")
 MITTIST_REMINDER_DAYS = {
+    # The evaluator on the answer's last day; the office the day after, when there is still no answer.
+    "assignment_answer_on_day": 0,
+    "assignment_answer_overdue": _remind_after,
     "contact_before": -_remind_before["contact"],
     "contact_on_day": 0,
     "contact_overdue": _remind_after,

@@ -25,19 +25,23 @@ class Section(models.Model):
         F = "F", _("F Handledares utlåtande")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="portfolio_sections")
-    code = models.CharField(max_length=1, choices=Code.choices)
-    data = models.JSONField(default=dict, blank=True)
+    case = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="portfolio_sections", verbose_name=_("ärende")
+    )
+    code = models.CharField(_("avsnitt"), max_length=1, choices=Code.choices)
+    data = models.JSONField(_("svar"), default=dict, blank=True)
     # Every save raises it; a save based on an older version is a conflict, never an overwrite.
-    version = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    updated_at = models.DateTimeField(_("senast sparat"), null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    locked_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", verbose_name=_("sparat av"))
+    locked_at = models.DateTimeField(_("låst"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="one_section_per_code")]
         ordering = ["code"]
+        verbose_name = _("portföljavsnitt")
+        verbose_name_plural = _("portföljavsnitt")
 
     def __str__(self):
         return f"{self.code} · {self.case_id}"
@@ -73,17 +77,23 @@ class SupervisorLink(models.Model):
     """A capability link for the supervisor's statement (section F): only its hash is stored."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="supervisor_links")
+    case = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="supervisor_links", verbose_name=_("ärende")
+    )
     email = models.EmailField(_("handledarens e-post"))
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("skickad"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("skickad av")
+    )
+    expires_at = models.DateTimeField(_("gäller till"))
+    revoked_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("senast använd"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("länk till handledaren")
+        verbose_name_plural = _("länkar till handledaren")
 
     def __str__(self):
         return f"{self.email} ({self.case_id})"
@@ -109,17 +119,21 @@ class Document(models.Model):
         PHOTO = "photo", _("Foto")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    file = models.FileField(max_length=300)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    uploaded_at = models.DateTimeField(default=timezone.now)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="documents", verbose_name=_("ärende"))
+    kind = models.CharField(_("slag"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("fil"), max_length=300)
+    original_name = models.CharField(_("filnamn"), max_length=255)
+    content_type = models.CharField(_("filtyp"), max_length=100)
+    size = models.PositiveBigIntegerField(_("storlek (byte)"))
+    uploaded_at = models.DateTimeField(_("uppladdad"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uppladdad av")
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="one_document_per_kind")]
+        verbose_name = _("dokument")
+        verbose_name_plural = _("dokument")
 
     def __str__(self):
         return self.original_name
@@ -141,7 +155,7 @@ class Recording(models.Model):
         RETURN = "return", _("Återbesök")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="recordings")
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="recordings", verbose_name=_("ärende"))
     recorded_on = models.DateField(_("inspelningsdatum"))
     age_band = models.CharField(_("patientens ålder"), max_length=10, choices=AgeBand.choices)
     visit_type = models.CharField(_("typ av besök"), max_length=10, choices=VisitType.choices)
@@ -151,11 +165,13 @@ class Recording(models.Model):
     )
     journal_note_shared = models.BooleanField(_("journalanteckningen är filmad och delad via Share Safe"), default=False)
     share_safe_reference = models.CharField(_("referens i Share Safe"), max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    updated_at = models.DateTimeField(_("senast ändrad"), auto_now=True)
 
     class Meta:
         ordering = ["recorded_on", "created_at"]
+        verbose_name = _("inspelning")
+        verbose_name_plural = _("inspelningar")
 
     def __str__(self):
         return f"{self.recorded_on} {self.get_visit_type_display()}"
@@ -164,16 +180,18 @@ class Recording(models.Model):
 class SelfEvaluationTemplate(models.Model):
     """The video self-evaluation's questions as data: the office edits them in the admin, by version."""
 
-    version = models.PositiveIntegerField(unique=True)
-    title = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("rubrik"), max_length=200)
     questions = models.JSONField(
         help_text=_('Lista av frågor: {"key": "...", "label": "...", "kind": "text" | "rating", "help": "..."}')
     )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(_("aktiv"), default=True)
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
 
     class Meta:
         ordering = ["-version"]
+        verbose_name = _("formulär för video-egenvärdering")
+        verbose_name_plural = _("formulär för video-egenvärdering")
 
     def __str__(self):
         return f"{self.title} v{self.version}"
@@ -184,12 +202,18 @@ class SelfEvaluationTemplate(models.Model):
 
 
 class SelfEvaluation(models.Model):
-    recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="self_evaluation")
-    template = models.ForeignKey(SelfEvaluationTemplate, on_delete=models.PROTECT)
-    answers = models.JSONField(default=dict)
-    version = models.PositiveIntegerField(default=0)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    recording = models.OneToOneField(
+        Recording, on_delete=models.CASCADE, related_name="self_evaluation", verbose_name=_("inspelning")
+    )
+    template = models.ForeignKey(SelfEvaluationTemplate, on_delete=models.PROTECT, verbose_name=_("formulär"))
+    answers = models.JSONField(_("svar"), default=dict)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    completed_at = models.DateTimeField(_("klar"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("senast sparad"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("video-egenvärdering")
+        verbose_name_plural = _("video-egenvärderingar")
 
     def __str__(self):
         return f"{self.template} · {self.recording}"

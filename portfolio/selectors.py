@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from evaluations.models import Evaluation
+from mittist.durations import durations
 
 from .models import Document, Recording, Section, SupervisorLink
 from .sections import SECTIONS, SectionDef
@@ -83,7 +84,7 @@ def _recording_problems(recording: Recording, practice_day) -> list[str]:
     if evaluation is None or evaluation.completed_at is None:
         problems.append(_("video-egenvärderingen är inte klar"))
     if practice_day and recording.recorded_on > practice_day - timedelta(days=settings.MITTIST_MATERIAL_DAYS_BEFORE):
-        problems.append(_("inspelad senare än fyra veckor före praktikdagen"))
+        problems.append(_("inspelad senare än %(before)s före praktikdagen") % {"before": durations["material"]})
     return problems
 
 
@@ -115,7 +116,12 @@ def portfolio_status(case: Evaluation) -> PortfolioStatus:
         missing.append(Missing(_("C: utbildningsplanen är inte uppladdad"), url("section", "C")))
     if not MIN_RECORDINGS <= len(recordings) <= MAX_RECORDINGS:
         missing.append(Missing(
-            _("Inspelningar: %(n)s registrerade, 2–4 behövs") % {"n": len(recordings)}, url("recordings")
+            ngettext(
+                "Inspelningar: %(n)s registrerad, %(low)s–%(high)s behövs",
+                "Inspelningar: %(n)s registrerade, %(low)s–%(high)s behövs",
+                len(recordings),
+            ) % {"n": len(recordings), "low": MIN_RECORDINGS, "high": MAX_RECORDINGS},
+            url("recordings"),
         ))
     for number, status in enumerate(recordings, start=1):
         if status.problems:

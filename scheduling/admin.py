@@ -2,7 +2,7 @@
 
 Reminders are written only by the planner and the sweep (scheduling.reminders); the admin shows
 what is pending, sent and cancelled. The sweep itself is the django-q2 schedule
-"mittist-reminder-sweep", listed under Django Q → Scheduled tasks.
+"mittist-reminder-sweep", listed under Bakgrundsjobb → Schemalagda jobb.
 """
 
 from django.contrib import admin
@@ -32,7 +32,7 @@ class ReminderStatusFilter(admin.SimpleListFilter):
 class ReminderAdmin(admin.ModelAdmin):
     list_display = ["case", "kind", "due_on", "send_on", "sent_at", "cancelled_at"]
     list_filter = [ReminderStatusFilter, "kind", "send_on"]
-    search_fields = ["case__trainee__full_name", "case__trainee__email", "kind"]
+    search_fields = ["case__trainee__full_name", "case__trainee__email"]
     list_select_related = ["case__trainee"]
     date_hierarchy = "send_on"
     ordering = ["-send_on", "-id"]

@@ -106,7 +106,7 @@ def build_ics(
     event.add("dtstart", times.start)
     event.add("dtend", times.end)
     event.add("summary", summary)
-    event.add("location", case.workplace)
+    event.add("location", case.practice_place)
     event.add("description", description)
     event.add("url", case_url)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")

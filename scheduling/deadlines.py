@@ -5,6 +5,7 @@ the practice day, the certificate), so when an anchor moves (the practice day is
 evaluator replaced) every deadline that depends on it moves with it, and the reminders follow on the
 next re-plan.
 
+    assignment_answer     evaluator asked + MITTIST_ASSIGNMENT_ANSWER_DAYS                evaluator
     contact               evaluator made known (local date) + MITTIST_CONTACT_DAYS       trainee
     practice_day_agreed   contact made + MITTIST_PRACTICE_DAY_AGREE_DAYS (advice)        trainee, evaluator
     supervisor_statement  the material's deadline (section F belongs to the material)    supervisor
@@ -29,6 +30,7 @@ from evaluations.models import Evaluation
 
 S = Evaluation.State
 
+ASSIGNMENT_ANSWER = "assignment_answer"
 CONTACT = "contact"
 PRACTICE_DAY_AGREED = "practice_day_agreed"
 SUPERVISOR_STATEMENT = "supervisor_statement"
@@ -38,6 +40,7 @@ REPORT = "report"
 SURVEY = "survey"
 
 LABELS = {
+    ASSIGNMENT_ANSWER: _("Värderarens svar på förfrågan"),
     CONTACT: _("Kontakt med värderaren"),
     PRACTICE_DAY_AGREED: _("Praktikdag överenskommen"),
     SUPERVISOR_STATEMENT: _("Handledarens utlåtande"),
@@ -142,6 +145,7 @@ def case_deadlines(case: Evaluation, today: date | None = None) -> list[Deadline
             Deadline(kind, due_on, who, is_open, done_on=done_on, advisory=advisory, upcoming=upcoming, today=today)
         )
 
+    add(ASSIGNMENT_ANSWER, case.assignment_answer_due, ("evaluator",), open_in={S.EVALUATOR_ASSIGNED})
     add(CONTACT, case.contact_due, ("trainee",), open_in={S.EVALUATOR_ACCEPTED}, done_on=case.contact_made_on)
 
     if case.contact_made_on:

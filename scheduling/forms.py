@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
+from mittist.durations import durations
 
 from .models import PracticeDayProposal
-from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, long_day, refusal, warnings_for
+from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, is_moving, long_day, refusal, warnings_for
 
 
 class _DayRulesMixin:
@@ -55,11 +56,20 @@ class ProposeForm(_DayRulesMixin, forms.Form):
     def __init__(self, *args, case: Evaluation, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        self.moving = is_moving(case)
+        if self.moving:
+            # Moving an agreed day: the reason goes to the other side (and, once confirmed, to everyone).
+            note = self.fields["note"]
+            note.label = _("Skäl till flytten")
+            note.required = True
+            note.error_messages["required"] = _("Ange varför praktikdagen behöver flyttas.")
+            note.help_text = _("Skälet går till den andra parten nu, och till alla när den nya dagen är bekräftad.")
+            self.fields["day_1"].label = _("Ny dag")
         self._setup_days()
         if case.material_submitted_at is None:
             self.fields["day_1"].help_text = _(
-                "Tidigast %(day)s, eftersom värderaren ska ha materialet fyra veckor före."
-            ) % {"day": long_day(self.earliest)}
+                "Tidigast %(day)s, eftersom värderaren ska ha materialet %(before)s före."
+            ) % {"day": long_day(self.earliest), "before": durations["material"]}
 
     def clean_day_1(self):
         return self._check_day("day_1")
@@ -81,6 +91,9 @@ class ProposeForm(_DayRulesMixin, forms.Form):
                 self.add_error(name, _("Samma datum står redan ovan."))
                 continue
             seen.add(day)
+            if self.moving and day == self.case.practice_day:
+                self.add_error(name, _("%(day)s är redan praktikdagen.") % {"day": long_day(day)})
+                continue
             if self.case.practice_day_proposals.filter(status=PracticeDayProposal.Status.OPEN, day=day).exists():
                 self.add_error(name, _("%(day)s är redan föreslaget.") % {"day": long_day(day)})
         for name in list(self.warnings):
@@ -116,8 +129,8 @@ class RescheduleForm(_DayRulesMixin, forms.Form):
         self._setup_days()
         if case.material_submitted_at is None:
             self.fields["day"].help_text = _(
-                "Tidigast %(day)s, eftersom värderaren ska ha materialet fyra veckor före."
-            ) % {"day": long_day(self.earliest)}
+                "Tidigast %(day)s, eftersom värderaren ska ha materialet %(before)s före."
+            ) % {"day": long_day(self.earliest), "before": durations["material"]}
 
     def clean_day(self):
         day = self.cleaned_data.get("day")

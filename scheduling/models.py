@@ -117,18 +117,38 @@ class ReminderQuerySet(models.QuerySet):
 class Reminder(models.Model):
     """One reminder e-mail about one deadline of one case. Claimed atomically, so sent exactly once."""
 
-    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=40)
-    due_on = models.DateField()  # the deadline it is about
-    send_on = models.DateField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    class Kind(models.TextChoices):
+        # The names scheduling.reminders.KINDS plans by; the labels are what the admin shows.
+        ASSIGNMENT_ANSWER_ON_DAY = "assignment_answer_on_day", _("Svar på förfrågan: sista dagen (värderaren)")
+        ASSIGNMENT_ANSWER_OVERDUE = "assignment_answer_overdue", _("Svar på förfrågan: försenat (kansliet)")
+        CONTACT_BEFORE = "contact_before", _("Kontakt: före tidsgränsen (ST-läkaren)")
+        CONTACT_ON_DAY = "contact_on_day", _("Kontakt: sista dagen (ST-läkaren)")
+        CONTACT_OVERDUE = "contact_overdue", _("Kontakt: försenad (kansliet)")
+        PRACTICE_DAY_NOT_AGREED = "practice_day_not_agreed", _("Praktikdag inte bestämd (ST-läkaren och värderaren)")
+        SUPERVISOR_STATEMENT_FIRST = "supervisor_statement_first", _("Handledarens utlåtande: första påminnelsen")
+        SUPERVISOR_STATEMENT_SECOND = "supervisor_statement_second", _("Handledarens utlåtande: andra påminnelsen")
+        MATERIAL_BEFORE = "material_before", _("Material: före tidsgränsen (ST-läkaren)")
+        MATERIAL_ON_DAY = "material_on_day", _("Material: sista dagen (ST-läkaren)")
+        MATERIAL_OVERDUE = "material_overdue", _("Material: försenat (värderaren och kansliet)")
+        REPORT_BEFORE = "report_before", _("Rapport: före tidsgränsen (värderaren)")
+        REPORT_ON_DAY = "report_on_day", _("Rapport: sista dagen (värderaren)")
+        REPORT_OVERDUE = "report_overdue", _("Rapport: försenad (kansliet)")
+        SURVEY = "survey", _("Utvärdering (ST-läkaren)")
+
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("ärende"))
+    kind = models.CharField(_("påminnelse"), max_length=40, choices=Kind.choices)
+    due_on = models.DateField(_("tidsgräns"))  # the deadline it is about
+    send_on = models.DateField(_("skickas"))
+    sent_at = models.DateTimeField(_("skickad"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("inställd"), null=True, blank=True)
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
 
     objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["send_on", "id"]
+        verbose_name = _("påminnelse")
+        verbose_name_plural = _("påminnelser")
         constraints = [
             models.UniqueConstraint(fields=["case", "kind", "due_on"], name="one_reminder_per_deadline"),
         ]
@@ -141,4 +161,4 @@ class Reminder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.due_on} → {self.send_on}"
+        return f"{self.get_kind_display()} {self.due_on} → {self.send_on}"

@@ -29,7 +29,7 @@ from mittist.mailer import Recipient, send_now
 
 from .calendar import CANCEL, FILENAME, REQUEST, build_ics, event_times, invite_uid
 from .models import CalendarInvite, PracticeDayProposal
-from .services import comment_of_note
+from .services import comment_of_note, is_moving
 
 log = logging.getLogger(__name__)
 S = Evaluation.State
@@ -119,12 +119,17 @@ def send_proposal_mail(case_id: str, by_id: str, proposal_ids: list[str], declin
 
     The comment written with them is read from the audit row `event_id`, never passed in the task."""
     case = Evaluation.objects.with_related().get(pk=case_id)
-    if case.state != S.CONTACT_MADE:
-        return  # agreed (or ended) in the meantime: the suggestion no longer asks anything of anyone
+    moving = is_moving(case)
+    if case.state != S.CONTACT_MADE and not moving:
+        return  # ended or held in the meantime: the suggestion no longer asks anything of anyone
     event_note = CaseEvent.objects.filter(pk=event_id, case=case).values_list("note", flat=True).first()
     note = comment_of_note(event_note or "")
-    proposals = list(PracticeDayProposal.objects.filter(pk__in=proposal_ids).order_by("day"))
+    # Only what still asks for an answer (a day confirmed meanwhile is no longer a question).
+    proposals = list(PracticeDayProposal.objects.filter(pk__in=proposal_ids, status=PracticeDayProposal.Status.OPEN)
+                     .order_by("day"))
     declined = list(PracticeDayProposal.objects.filter(pk__in=declined_ids).order_by("day"))
+    if not proposals and not declined:
+        return
     from_trainee = str(by_id) == str(case.trainee_id)
     if from_trainee:
         if not case.evaluator:
@@ -142,5 +147,6 @@ def send_proposal_mail(case_id: str, by_id: str, proposal_ids: list[str], declin
         "note": note,
         "sender_name": sender_name,
         "from_trainee": from_trainee,
+        "moving": moving,
     }
     send_now("practice_day_proposed", recipient, context)

@@ -214,7 +214,8 @@ def programme_checklist(items) -> list[CheckItem]:
         ),
         CheckItem(
             "working_hours", timedelta(hours=hours_low) <= hours <= timedelta(hours=hours_high),
-            _("Ungefär 6 timmar utöver lunchen (%(low)s–%(high)s timmar)") % {"low": hours_low, "high": hours_high},
+            _("Ungefär %(about)s timmar utöver lunchen (%(low)s–%(high)s timmar)")
+            % {"about": (hours_low + hours_high) // 2, "low": hours_low, "high": hours_high},
             _("nu %(time)s") % {"time": format_duration(hours)},
         ),
     ]

@@ -71,6 +71,14 @@ class Kind:
 KINDS = {
     kind.name: kind
     for kind in [
+        Kind(
+            "assignment_answer_on_day", d.ASSIGNMENT_ANSWER, "assignment_answer", ("evaluator",),
+            "reminder_assignment_answer",
+        ),
+        Kind(
+            "assignment_answer_overdue", d.ASSIGNMENT_ANSWER, "assignment_answer_overdue", ("office",),
+            "reminder_assignment_answer_overdue",
+        ),
         Kind("contact_before", d.CONTACT, "contact", ("trainee",), "reminder_contact"),
         Kind("contact_on_day", d.CONTACT, "contact", ("trainee",), "reminder_contact"),
         Kind("contact_overdue", d.CONTACT, "contact_overdue", ("office",), "reminder_contact_overdue"),

@@ -11,6 +11,9 @@ check them again inside the transaction, a moment later) say the same thing:
 
 The state changes themselves are the core's: confirming calls `case_agree_practice_day`, moving calls
 `case_reschedule_practice_day`; both audit, notify and queue the calendar invite.
+
+Moving an agreed day goes the same way as agreeing it: one side proposes new days with the reason, the
+other confirms one. Only the coordinator sets a new day directly (`practice_day_reschedule`), with a reason.
 """
 
 from datetime import date, timedelta
@@ -136,10 +139,16 @@ def _require_side(case: Evaluation, by) -> str:
 
 
 def _require_agreeing(case: Evaluation) -> None:
-    if case.state != S.CONTACT_MADE:
+    if case.state != S.CONTACT_MADE and case.state not in RESCHEDULABLE_STATES:
         raise CaseStateError(
-            _("Datum för praktikdagen kan föreslås när ST-läkaren har tagit kontakt och innan dagen är bestämd.")
+            _("Datum för praktikdagen kan föreslås när ST-läkaren har tagit kontakt, och en bestämd dag kan "
+              "flyttas tills den är genomförd.")
         )
+
+
+def is_moving(case: Evaluation) -> bool:
+    """Proposals now are for moving an agreed day (not for agreeing the first one)."""
+    return case.state in RESCHEDULABLE_STATES
 
 
 def _open_from(case: Evaluation, side: str):
@@ -195,6 +204,13 @@ def practice_day_propose(*, case: Evaluation, by, days: list[date], note: str = 
         case = _locked_case(case)
         side = _require_side(case, by)
         _require_agreeing(case)
+        if is_moving(case):
+            if not note.strip():
+                raise ValidationError({"note": _("Ange varför praktikdagen behöver flyttas.")})
+            if case.practice_day in days:
+                raise ValidationError(
+                    {"day_1": _("%(day)s är redan praktikdagen.") % {"day": long_day(case.practice_day)}}
+                )
         for day in days:
             _check_day(case, day)
         already = set(
@@ -260,7 +276,8 @@ def practice_day_withdraw_proposal(*, proposal: PracticeDayProposal, by) -> Prac
 
 
 def practice_day_confirm(*, proposal: PracticeDayProposal, by) -> Evaluation:
-    """The other side confirms one suggested day: the case moves to "practice day agreed".
+    """The other side confirms one suggested day: the case moves to "practice day agreed", or an agreed
+    day moves to it (the proposer's comment is the reason everyone is told).
 
     The core service audits, mails trainee, evaluator and the office, and queues the calendar invite.
     Every other open suggestion is closed.
@@ -276,14 +293,24 @@ def practice_day_confirm(*, proposal: PracticeDayProposal, by) -> Evaluation:
         if proposal.status != P.OPEN:
             raise CaseStateError(_("Förslaget är inte längre öppet."))
         _check_day(case, proposal.day)
-        case = case_services.case_agree_practice_day(case=case, by=by, on=proposal.day)
+        if is_moving(case):
+            if proposal.day == case.practice_day:
+                raise CaseStateError(_("Det datumet är redan praktikdagen."))
+            case = case_services.case_reschedule_practice_day(
+                case=case, by=by, on=proposal.day, reason=proposal.note or _("Överenskommet i Mitt-i-ST.")
+            )
+        else:
+            case = case_services.case_agree_practice_day(case=case, by=by, on=proposal.day)
         _close([proposal], P.ACCEPTED, by)
         _close(case.practice_day_proposals.select_for_update().filter(status=P.OPEN), P.WITHDRAWN, by)
     return case
 
 
 def practice_day_reschedule(*, case: Evaluation, by, day: date, reason: str) -> Evaluation:
-    """Move an agreed day. The core audits and queues the update of the invite, which tells everyone."""
+    """The coordinator moves an agreed day directly. The core audits and queues the update of the invite,
+    which tells everyone with the reason; open proposals to move it are closed."""
+    if not by.has_perm("scheduling.set_practice_day", case):
+        raise PermissionDenied
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Ange varför praktikdagen flyttas.")})
@@ -298,4 +325,5 @@ def practice_day_reschedule(*, case: Evaluation, by, day: date, reason: str) -> 
         if reason_for_day:
             raise ValidationError({"day": reason_for_day})
         case = case_services.case_reschedule_practice_day(case=case, by=by, on=day, reason=reason)
+        _close(case.practice_day_proposals.select_for_update().filter(status=P.OPEN), P.WITHDRAWN, by)
     return case

@@ -38,12 +38,15 @@ class ProposalRow:
 
 
 def _can_reschedule(case: Evaluation, user) -> bool:
-    return case.state in services.RESCHEDULABLE_STATES and user.has_perm("evaluations.reschedule_practice_day", case)
+    """Setting a new day directly is the office's; the two sides propose and confirm."""
+    return case.state in services.RESCHEDULABLE_STATES and user.has_perm("scheduling.set_practice_day", case)
 
 
 def _page(request, case: Evaluation, *, propose_form=None, decline_form=None, reschedule_form=None, status=200):
     side = services.side_of(case, request.user)
     agreeing = case.state == S.CONTACT_MADE
+    moving = services.is_moving(case)
+    proposing = agreeing or moving
     proposals = list(case.practice_day_proposals.select_related("proposed_by", "responded_by"))
     rows = []
     for proposal in proposals:
@@ -56,13 +59,13 @@ def _page(request, case: Evaluation, *, propose_form=None, decline_form=None, re
                 proposal,
                 by_trainee,
                 services.warnings_for(proposal.day),
-                can_confirm=agreeing and side is not None and not own,
-                can_withdraw=agreeing and own,
+                can_confirm=proposing and side is not None and not own,
+                can_withdraw=proposing and own,
             )
         )
     history = sorted((p for p in proposals if p.status != P.OPEN), key=lambda p: p.proposed_at, reverse=True)
     others_open = any(r.can_confirm for r in rows)
-    if agreeing and side is not None:
+    if proposing and side is not None:
         propose_form = propose_form or ProposeForm(case=case, prefix="propose")
         decline_form = (decline_form or DeclineForm(prefix="decline")) if others_open else None
     else:
@@ -77,6 +80,8 @@ def _page(request, case: Evaluation, *, propose_form=None, decline_form=None, re
         "case": case,
         "side": side,
         "agreeing": agreeing,
+        "moving": moving,
+        "proposing": proposing,
         "open_rows": rows,
         "others_open": others_open,
         "history": history[:HISTORY_LIMIT],
@@ -122,7 +127,13 @@ def propose(request, case_id):
     except ValidationError as error:
         form.add_error(None, error)
         return _page(request, case, propose_form=form, status=400)
-    if services.side_of(case, request.user) == "trainee":
+    trainee_side = services.side_of(case, request.user) == "trainee"
+    if services.is_moving(case):
+        text = (_("Förslaget att flytta praktikdagen är skickat till värderaren, som får e-post. Dagen flyttas "
+                  "när värderaren bekräftar.") if trainee_side else
+                _("Förslaget att flytta praktikdagen är skickat till ST-läkaren, som får e-post. Dagen flyttas "
+                  "när ST-läkaren bekräftar."))
+    elif trainee_side:
         text = _("Förslaget är skickat till värderaren, som får e-post.")
     else:
         text = _("Förslaget är skickat till ST-läkaren, som får e-post.")
@@ -151,6 +162,7 @@ def decline(request, case_id):
 def confirm(request, case_id, proposal_id):
     case = visible_case(request, case_id)
     proposal = get_object_or_404(case.practice_day_proposals, pk=proposal_id)
+    moving = services.is_moving(case)
     try:
         case = services.practice_day_confirm(proposal=proposal, by=request.user)
     except CaseStateError as error:
@@ -158,6 +170,13 @@ def confirm(request, case_id, proposal_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        if moving:
+            messages.success(
+                request,
+                _("Praktikdagen är flyttad till %(day)s. Ni får båda en uppdaterad kalenderinbjudan, och "
+                  "Mitt-i-ST-kansliet har fått besked.") % {"day": services.long_day(case.practice_day)},
+            )
+            return _back(case)
         messages.success(
             request,
             _("Praktikdagen är bestämd till %(day)s. Ni får båda en kalenderinbjudan, och Mitt-i-ST-kansliet har fått besked.")
@@ -180,7 +199,7 @@ def withdraw(request, case_id, proposal_id):
     return _back(case)
 
 
-@role_required(*PAGE_ROLES)
+@role_required("coordinator")
 @require_POST
 def reschedule(request, case_id):
     case = visible_case(request, case_id)

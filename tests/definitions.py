@@ -12,6 +12,7 @@ from django.apps import apps
 LOADERS = (
     ("evaluations.reports.migrations.0002_first_versions", "load"),
     ("portfolio.migrations.0002_self_evaluation_template_v1", "create_version_1"),
+    ("portfolio.migrations.0003_i10b_self_evaluation_title", "retitle"),
     ("evaluations.minicex.migrations.0002_printed_forms", "load"),
     ("survey.migrations.0003_first_version", "load"),
 )

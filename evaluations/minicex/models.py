@@ -326,7 +326,7 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
         """The button shows in the link's last three days: the one extension counts from the day it is used,
         so using it early would waste most of it."""
         return self.can_extend_link and self.link_expires_at is not None and (
-            self.link_expires_at - timezone.now() <= timedelta(days=3)
+            self.link_expires_at - timezone.now() <= timedelta(days=settings.MINICEX_LINK_EXTEND_WINDOW_DAYS)
         )
 
     @property

@@ -25,7 +25,6 @@ from .models import NOT_OBSERVED, FormDefinition, MiniCex, MiniCexEvent, hash_to
 
 User = get_user_model()
 
-LINK_LIFETIME = timedelta(days=14)
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_MAX_ATTEMPTS = 5
 CODE_RESEND_AFTER = timedelta(minutes=1)
@@ -272,18 +271,22 @@ def _refuse_if_assessors_own(form: MiniCex) -> None:
         raise MiniCexError(_("Formuläret fylls i av bedömaren som startade det."))
 
 
+def link_lifetime() -> timedelta:
+    return timedelta(days=settings.MINICEX_LINK_DAYS)
+
+
 def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
-    """Send the assessor a link to the form, valid for 14 days; any earlier link stops working."""
+    """Send the assessor a link to the form, valid MINICEX_LINK_DAYS; any earlier link stops working."""
     token = new_token()
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.act_as_trainee", form)
         _refuse_if_assessors_own(form)
         if form.mode == form.Mode.EMAIL_LINK and form.state == form.S.AWAITING_ASSESSOR:
-            # Sending again would start a new 14 days: that is what the one extension is for.
+            # Sending again would start a new validity period: that is what the one extension is for.
             raise MiniCexError(_("Länken är redan skickad. Skicka den igen eller förläng den."))
         before = _transition(form, "send_to_assessor", _("Formuläret kan inte skickas i detta skede."),
-                             hash_token(token), timezone.now(), LINK_LIFETIME)
+                             hash_token(token), timezone.now(), link_lifetime())
         _save(form)
         _record(form, by, "link_sent", from_state=before, note=form.assessor_email)
         queue_task_on_commit(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
@@ -306,7 +309,7 @@ def _replace_link(form: MiniCex, by, action: str, *, extend: bool) -> MiniCex:
         form.link_token_hash = hash_token(token)
         form.link_sent_at = now
         if extend:
-            form.link_expires_at = now + LINK_LIFETIME
+            form.link_expires_at = now + link_lifetime()
             form.link_extended_at = now
         _save(form)
         _record(form, by, action, note=form.assessor_email)

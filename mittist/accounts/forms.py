@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from mittist.context_processors import shared_context
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
@@ -20,6 +22,10 @@ class AnyUserPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return get_user_model().objects.filter(email__iexact=email, is_active=True)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        # The link's lifetime and the office's address, as in every other mail (mittist.mailer).
+        super().send_mail(subject_template_name, email_template_name, {**shared_context(), **context}, *args, **kwargs)
 
 
 class SecondFactorForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from evaluations.models import Evaluation, local_today
+from mittist.durations import durations
 
 from ..models import Recording, SelfEvaluation, SelfEvaluationTemplate
 from ..selectors import MAX_RECORDINGS
@@ -84,8 +85,8 @@ def validate_recording(case: Evaluation, values: dict) -> dict:
         latest = latest_recording_date(case)
         if latest is not None and recorded_on > latest:
             errors["recorded_on"] = _(
-                "Inspelningen ska vara gjord senast fyra veckor före praktikdagen (senast %(date)s)."
-            ) % {"date": formats.date_format(latest, "DATE_FORMAT")}
+                "Inspelningen ska vara gjord senast %(before)s före praktikdagen (senast %(date)s)."
+            ) % {"before": durations["material"], "date": formats.date_format(latest, "DATE_FORMAT")}
     if values.get("age_band") not in Recording.AgeBand.values:
         errors["age_band"] = _("Välj patientens åldersgrupp.")
     if values.get("visit_type") not in Recording.VisitType.values:

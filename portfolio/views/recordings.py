@@ -19,6 +19,7 @@ from evaluations.forms import DateInput
 from evaluations.models import Evaluation
 from evaluations.readlog import record_view
 from evaluations.views import visible_case
+from mittist.durations import durations
 from mittist.forms import add_validation_error
 
 from .. import reads
@@ -73,10 +74,12 @@ class RecordingForm(forms.Form):
         latest = services.latest_recording_date(case)
         if latest:
             self.fields["recorded_on"].help_text = _(
-                "Senast fyra veckor före praktikdagen, alltså senast %(date)s."
-            ) % {"date": formats.date_format(latest, "DATE_FORMAT")}
+                "Senast %(before)s före praktikdagen, alltså senast %(date)s."
+            ) % {"before": durations["material"], "date": formats.date_format(latest, "DATE_FORMAT")}
         else:
-            self.fields["recorded_on"].help_text = _("Minst fyra veckor före praktikdagen.")
+            self.fields["recorded_on"].help_text = _("Minst %(before)s före praktikdagen.") % {
+                "before": durations["material"]
+            }
 
     def clean(self):
         cleaned = super().clean()

@@ -266,17 +266,21 @@ def test_declining_mails_the_office(make_case, evaluator, mailoutbox, django_cap
     assert "Vera Värderare" in mailoutbox[0].body
 
 
-def test_agreed_practice_day_mails_trainee_evaluator_and_office(make_case, evaluator, mailoutbox,
-                                                                django_capture_on_commit_callbacks):
+def test_agreed_practice_day_mails_each_person_once(make_case, evaluator, mailoutbox,
+                                                    django_capture_on_commit_callbacks):
     case = make_case(S.CONTACT_MADE)
     with django_capture_on_commit_callbacks(execute=True):
         services.case_agree_practice_day(case=case, by=case.trainee, on=date(2031, 5, 12))
-    agreed = [m for m in mailoutbox if not m.attachments]
-    assert recipients(agreed) == sorted([case.trainee.email, evaluator.email, OFFICE])
+    # One event, one e-mail: trainee and evaluator get the message with the calendar invite attached
+    # (scheduling's practice_day_changed task), the office its record without one.
+    assert recipients(mailoutbox) == sorted([case.trainee.email, evaluator.email, OFFICE])
+    assert not mail_to(mailoutbox, OFFICE).attachments
     assert "12 maj 2031" in mail_to(mailoutbox, OFFICE).body
-    # Trainee and evaluator also get the calendar invite (scheduling's practice_day_changed task).
     invites = [m for m in mailoutbox if m.attachments]
     assert recipients(invites) == sorted([case.trainee.email, evaluator.email])
+    trainee_mail = mail_to(mailoutbox, case.trainee.email)
+    assert "ska värderaren ha fått din portfölj" in trainee_mail.body  # what the separate mail used to say
+    assert "Exempelvägen 2, 123 45 Exempelstad" in trainee_mail.body
 
 
 def test_rejected_registration_mails_the_trainee_the_reason(make_case, coordinator, mailoutbox,
@@ -438,15 +442,19 @@ def test_reassigning_to_a_conflicting_evaluator_needs_a_reason_too(make_case, ma
     assert "Brådskar" in case_events(case).get(action="evaluator_reassigned").note
 
 
-def test_an_evaluator_at_capacity_is_only_a_warning(make_case, make_evaluator, coordinator):
+def test_an_evaluator_at_capacity_needs_a_reason(make_case, make_evaluator, coordinator):
     full = make_evaluator(region="skane", home_clinic="Vårdcentralen Söder", max_active_cases=1)
     make_case(S.CONTACT_MADE, evaluator_=full)
     case = make_case(S.REGISTERED, region="halland")
-    services.case_assign_evaluator(case=case, by=coordinator, evaluator=full)
+    with pytest.raises(ValidationError) as refused:
+        services.case_assign_evaluator(case=case, by=coordinator, evaluator=full)
+    assert "Har redan fullt antal ärenden" in refused.value.message_dict["override_reason"][0]
+    assert reload(case).state == S.REGISTERED
+    services.case_assign_evaluator(case=case, by=coordinator, evaluator=full, override_reason="Har själv erbjudit sig")
     case = reload(case)
     assert case.state == S.EVALUATOR_ASSIGNED
     assert case.evaluator == full
-    assert case.assignment_override_reason == ""
+    assert case.assignment_override_reason == "Har själv erbjudit sig"
 
 
 # --- registration -------------------------------------------------------------------------------------

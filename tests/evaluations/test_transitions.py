@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -644,7 +645,9 @@ def test_reassign_after_acceptance_asks_the_new_evaluator_again_and_clears_the_n
     assert case.state == S.EVALUATOR_ASSIGNED
     assert case.evaluator == other_evaluator
     assert case.evaluator_notified_at is None
-    assert (case.next_due_kind, case.next_due_on) == ("", None)
+    # No contact deadline any more: the new evaluator's answer is what is due.
+    assert case.next_due_kind == "answer"
+    assert case.next_due_on == timezone.localdate() + timedelta(days=settings.MITTIST_ASSIGNMENT_ANSWER_DAYS)
     # The old evaluator can no longer answer; the new one can.
     with pytest.raises(PermissionDenied):
         services.case_accept_assignment(case=case, by=evaluator.user)

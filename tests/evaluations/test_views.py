@@ -281,8 +281,8 @@ def test_trainee_agrees_practice_day(make_case, trainee, evaluator, mailoutbox, 
     assert case.state == S.PRACTICE_DAY_AGREED
     assert case.practice_day == day
     assert case.next_due_on == day - timedelta(days=28)
-    # "Agreed" to trainee, office and evaluator, and the calendar invite to trainee and evaluator.
-    assert len(mailoutbox) == 5
+    # One message each: with the calendar invite to trainee and evaluator, the record to the office.
+    assert len(mailoutbox) == 3
     assert sum(1 for m in mailoutbox if m.attachments) == 2
 
 

@@ -172,16 +172,16 @@ def test_link_status_box_while_waiting(phone_page, trainee, mailoutbox):
     assert "asta.bedomare@example.org" in box.inner_text()
     shot(page, "status-box")
     # The one extension is offered in the link's last three days, not while it has two weeks left.
-    assert box.get_by_role("button", name="Förläng länken 14 dagar").count() == 0
+    assert box.get_by_role("button", name="Förläng länken två veckor").count() == 0
     MiniCex.objects.filter(pk=form.pk).update(link_expires_at=timezone.now() + timedelta(days=2))
     page.reload()
     box = page.locator(".mcx-link-status")
-    box.get_by_role("button", name="Förläng länken 14 dagar").click()
+    box.get_by_role("button", name="Förläng länken två veckor").click()
     page.wait_for_load_state()
     form.refresh_from_db()
     assert form.link_extended_at is not None
     assert page.locator(".mcx-link-status").get_by_text("förlängd").count() == 1
-    assert page.locator(".mcx-link-status").get_by_role("button", name="Förläng länken 14 dagar").count() == 0
+    assert page.locator(".mcx-link-status").get_by_role("button", name="Förläng länken två veckor").count() == 0
     shot(page, "status-extended")
 
 

@@ -137,7 +137,8 @@ def complete_answers(**overrides):
 def test_migration_creates_active_version_1_with_the_swedish_questions(db):
     template = SelfEvaluationTemplate.objects.get(version=1)
     assert template.active and SelfEvaluationTemplate.current() == template
-    assert "SFAM:s eget formulär finns inte inlagt" in template.title
+    # The title is for trainees and evaluators: no internal note (issue 10, item 22).
+    assert template.title == "Video-egenvärdering"
     by_key = {q["key"]: q for q in template.questions}
     assert by_key["reason_for_visit"]["label"] == "Kontaktorsak – varför kom patienten?"
     assert by_key["went_well"]["label"] == "Vad gick bra?"
@@ -372,7 +373,8 @@ def test_self_evaluation_form_is_built_from_the_template(client, recording, trai
     assert "Spara utkast" in page and "Markera som klar" in page
     assert page.count("(frivilligt)") == 1  # only "Vad vill du diskutera med värderaren …"
     assert re.search(r"diskutera med värderaren om den här konsultationen\? <span class=\"optional\">", page)
-    assert "SFAM:s eget formulär finns inte inlagt ännu" in page  # the template's title says so
+    assert "Formulär: Video-egenvärdering (version 1)." in page
+    assert "Mitt-i-ST:s utkast" not in page and page.count("version 1") == 1
 
 
 def test_draft_saves_partial_answers_and_coalesces_its_audit_rows(client, recording, trainee):

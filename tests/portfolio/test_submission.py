@@ -134,7 +134,7 @@ def test_submission_is_refused_with_exactly_what_is_missing(agreed_case, trainee
     assert [(m.text, m.url) for m in refused.value.missing] == [
         ("D Självvärdering: 2 frågor obesvarade", reverse("portfolio:section", args=[case.pk, "D"])),
         ("C: utbildningsplanen är inte uppladdad", reverse("portfolio:section", args=[case.pk, "C"])),
-        ("Inspelningar: 1 registrerade, 2–4 behövs", reverse("portfolio:recordings", args=[case.pk])),
+        ("Inspelningar: 1 registrerad, 2–4 behövs", reverse("portfolio:recordings", args=[case.pk])),
         ("Inspelning 1: samtycke efter besöket (och till delning med värderaren) saknas, "
          "video-egenvärderingen är inte klar", reverse("portfolio:recording_edit", args=[case.pk, recording.pk])),
     ]
@@ -222,8 +222,10 @@ def test_complete_material_is_submitted_texts_lock_and_the_evaluator_is_emailed(
     assert [(e.action, e.actor_id, e.from_state, e.to_state, e.note) for e in new_events] == [
         ("material_submitted", trainee.pk, S.PRACTICE_DAY_AGREED, S.MATERIAL_SUBMITTED, "")
     ]
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to[0].endswith(f"<{evaluator.email}>")
+    # The evaluator is told; the trainee gets a receipt.
+    assert sorted(m.to[0].rsplit("<", 1)[-1].rstrip(">") for m in mailoutbox) == sorted([evaluator.email, trainee.email])
+    receipt = next(m for m in mailoutbox if trainee.email in m.to[0])
+    assert "Kvitto" in receipt.subject
     assert not case.trainee_texts_open
     assert not trainee.has_perm("portfolio.edit", case)
 
@@ -264,7 +266,9 @@ def test_material_after_the_deadline_is_accepted_and_marked_late(
     assert case.state == S.MATERIAL_SUBMITTED
     assert case.material_submitted_late is True
     assert CaseEvent.objects.get(case=case, action="material_submitted").note == "För sent"
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 2  # the evaluator's notice and the trainee's receipt
+    receipt = next(m for m in mailoutbox if trainee.email in m.to[0])
+    assert "kom in sent" in receipt.body
     page = login(trainee).get(submit_url(case)).content.decode()
     assert "Inskickat för sent" in page
 

@@ -49,14 +49,14 @@ def test_skipped_step_reads_as_not_done(client, make_case, coordinator):
     certificate_issue_early(case=case, by=coordinator, reason="Brådskande.")
     client.force_login(case.trainee)
     page = client.get(case.get_absolute_url()).content.decode()
-    assert 'class="step step-skipped"' in page and "Inte gjort:" in page
+    assert 'class="step step-skipped"' in page and "Inte aktuellt:" in page
 
 
 def test_the_report_step_states_the_deadline_from_settings(make_case, settings):
     settings.MITTIST_REPORT_DAYS_AFTER = 10
     case = make_case(S.PRACTICE_DAY_HELD)
     report = step(case, "Rapport")
-    assert report.hint == "Värderaren skickar en skriftlig rapport inom 10 dagar efter praktikdagen."
+    assert report.hint == "Värderaren skickar en skriftlig rapport inom tio dagar efter praktikdagen."
     assert report.due == case.practice_day_held_on + timedelta(days=10)
 
 

@@ -59,7 +59,7 @@ def test_the_file_has_the_calendar_the_time_zone_and_the_event(agreed, trainee, 
     assert event["SEQUENCE"] == 0
     assert event.decoded("dtstamp") == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert event["SUMMARY"] == f"Mitt-i-ST praktikdag – {trainee.full_name}"
-    assert event["LOCATION"] == "Vårdcentralen Kustbyn"
+    assert event["LOCATION"] == "Vårdcentralen Kustbyn, Exempelvägen 2, 123 45 Exempelstad"  # where to travel
     assert f"https://mittist.example.org/arenden/{agreed.pk}/" in event["DESCRIPTION"]
     assert event["STATUS"] == "CONFIRMED"
     assert str(event["ORGANIZER"]) == f"mailto:{OFFICE}"
@@ -106,7 +106,7 @@ def test_uid_stays_and_sequence_rises_through_moves_and_cancellation(
     with django_capture_on_commit_callbacks(execute=True):
         case_services.case_agree_practice_day(case=case, by=trainee, on=SUMMER_DAY)
     with django_capture_on_commit_callbacks(execute=True):
-        services.practice_day_reschedule(case=case, by=trainee, day=SUMMER_DAY + timedelta(days=1), reason="Krock")
+        services.practice_day_reschedule(case=case, by=coordinator, day=SUMMER_DAY + timedelta(days=1), reason="Krock")
     with django_capture_on_commit_callbacks(execute=True):
         services.practice_day_reschedule(case=case, by=coordinator, day=SUMMER_DAY + timedelta(days=2), reason="Sjuk")
     with django_capture_on_commit_callbacks(execute=True):

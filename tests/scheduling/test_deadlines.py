@@ -45,9 +45,11 @@ def _monday():
 # --- derivation -----------------------------------------------------------------------------------
 
 
-def test_a_case_without_an_accepted_evaluator_has_no_deadlines(make_case):
+def test_a_case_without_an_accepted_evaluator_has_only_the_answer_deadline(make_case, settings):
     assert case_deadlines(make_case(S.REGISTERED)) == []
-    assert case_deadlines(make_case(S.EVALUATOR_ASSIGNED)) == []
+    (answer,) = case_deadlines(make_case(S.EVALUATOR_ASSIGNED))
+    assert (answer.kind, answer.who, answer.open) == ("assignment_answer", ("evaluator",), True)
+    assert answer.due_on == MONDAY.date() + timedelta(days=settings.MITTIST_ASSIGNMENT_ANSWER_DAYS)
 
 
 def test_contact_is_due_two_weeks_after_the_trainee_is_told_and_is_the_trainees(make_case):
@@ -128,7 +130,9 @@ def test_replacing_the_evaluator_before_contact_restarts_the_contact_deadline(ma
     case = make_case(S.EVALUATOR_ACCEPTED)
     with at(datetime(2026, 3, 10, 9, 0, tzinfo=STHLM)):
         services.case_reassign_evaluator(case=case, by=coordinator, evaluator=other_evaluator, reason="Jäv")
-        assert by_kind(case) == {}  # the new evaluator has not accepted: nothing runs for the trainee
+        # The new evaluator has not accepted: nothing runs for the trainee, only the evaluator's answer.
+        assert set(by_kind(case)) == {"assignment_answer"}
+        assert by_kind(case)["assignment_answer"].due_on == date(2026, 3, 15)
     with at(datetime(2026, 3, 11, 9, 0, tzinfo=STHLM)):
         services.case_accept_assignment(case=case, by=other_evaluator.user)
         assert by_kind(case)["contact"].due_on == date(2026, 3, 25)

@@ -151,7 +151,7 @@ def test_evaluator_sees_the_proposals_and_confirms_one(
     assert len(office) == 1 and "15 april 2026" in office[0].body and not office[0].attachments
     for person in (trainee.email, evaluator.email):
         kinds = sorted(bool(m.attachments) for m in mails_to(mailoutbox, person))
-        assert kinds == [False, True], person  # "practice day agreed" and the invitation
+        assert kinds == [True], person  # one event, one e-mail: the news with the invitation attached
     invitation = [m for m in mails_to(mailoutbox, trainee.email) if m.attachments][0]
     assert "Kalenderinbjudan" in invitation.subject
     assert "08:30–15:30" in invitation.body
@@ -246,11 +246,12 @@ def test_proposing_the_same_open_day_twice_is_refused(case, trainee):
     assert case.practice_day_proposals.count() == 1
 
 
-def test_nothing_can_be_proposed_before_contact_or_after_agreement(make_case, trainee):
-    for state in (S.EVALUATOR_ACCEPTED, S.PRACTICE_DAY_AGREED):
+def test_nothing_can_be_proposed_before_contact_or_after_the_day_is_held(make_case, trainee):
+    # Between agreement and the day, proposals move the agreed day (see test_neither_side_moves_the_day_alone).
+    for state in (S.EVALUATOR_ACCEPTED, S.PRACTICE_DAY_HELD):
         case = make_case(state, trainee=trainee)
         with pytest.raises(case_services.CaseStateError):
-            services.practice_day_propose(case=case, by=trainee, days=[TUE])
+            services.practice_day_propose(case=case, by=trainee, days=[TUE], note="Krock")
         page = login(trainee).get(page_url(case)).content.decode()
         assert "propose-day_1" not in page
 
@@ -412,13 +413,29 @@ def agreed(case, trainee, evaluator, django_capture_on_commit_callbacks, mailout
     return reload(case)
 
 
+def move_by_proposal(case, proposer, confirmer, day, reason):
+    """One side proposes the new day with the reason; the other confirms it (the way agreed days move)."""
+    response = login(proposer).post(
+        reverse("scheduling:practice_day_propose", args=[case.pk]),
+        {"propose-day_1": day.isoformat(), "propose-note": reason},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    proposal = PracticeDayProposal.objects.get(case=case, day=day, status=P.OPEN)
+    return login(confirmer).post(reverse("scheduling:practice_day_confirm", args=[case.pk, proposal.pk]))
+
+
 @pytest.mark.parametrize("who", ["trainee", "evaluator", "coordinator"])
 def test_reschedule_moves_the_day_and_tells_everyone_the_reason(
     agreed, who, trainee, evaluator, coordinator, mailoutbox, django_capture_on_commit_callbacks
 ):
-    user = {"trainee": trainee, "evaluator": evaluator.user, "coordinator": coordinator}[who]
+    user = {"trainee": evaluator.user, "evaluator": trainee, "coordinator": coordinator}[who]
     with django_capture_on_commit_callbacks(execute=True):
-        response = reschedule(login(user), agreed, THU, "Värderaren är sjuk")
+        if who == "coordinator":
+            response = reschedule(login(coordinator), agreed, THU, "Värderaren är sjuk")
+        else:
+            # Proposed by one side, confirmed by the other: the confirmer is the one who moves it.
+            proposer = trainee if who == "trainee" else evaluator.user
+            response = move_by_proposal(agreed, proposer, user, THU, "Värderaren är sjuk")
     assert response.status_code == 302
     case = reload(agreed)
     assert (case.state, case.practice_day) == (S.PRACTICE_DAY_AGREED, THU)
@@ -438,20 +455,22 @@ def test_reschedule_moves_the_day_and_tells_everyone_the_reason(
     assert event_of(update).decoded("dtstart") == datetime(2026, 4, 16, 8, 30, tzinfo=STHLM)
 
 
-def test_reschedule_needs_a_reason(agreed, trainee, mailoutbox, django_capture_on_commit_callbacks):
+def test_reschedule_needs_a_reason(agreed, trainee, coordinator, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = reschedule(login(trainee), agreed, THU, "   ")
+        response = reschedule(login(coordinator), agreed, THU, "   ")
     assert response.status_code == 400
     assert "Ange varför praktikdagen flyttas." in response.content.decode()
     assert reload(agreed).practice_day == TUE
     assert mailoutbox == []
     with pytest.raises(ValidationError):
-        services.practice_day_reschedule(case=agreed, by=trainee, day=THU, reason="")
+        services.practice_day_reschedule(case=agreed, by=coordinator, day=THU, reason="")
+    with pytest.raises(ValidationError):
+        services.practice_day_propose(case=agreed, by=trainee, days=[THU], note="")
     assert not CaseEvent.objects.filter(case=agreed, action="practice_day_rescheduled").exists()
 
 
-def test_reschedule_follows_the_date_rules(agreed, trainee):
-    client = login(trainee)
+def test_reschedule_follows_the_date_rules(agreed, coordinator):
+    client = login(coordinator)
     response = reschedule(client, agreed, EARLIEST - timedelta(days=1), "Krockar")
     assert response.status_code == 400
     assert "Praktikdagen kan tidigast vara 30 mars 2026." in response.content.decode()
@@ -473,16 +492,36 @@ def test_after_submission_the_day_may_move_closer_than_four_weeks(make_case, tra
 
 
 def test_other_people_cannot_reschedule(agreed, other_trainee, other_evaluator, quality):
-    assert reschedule(login(other_trainee), agreed, THU, "x").status_code == 404
-    assert reschedule(login(other_evaluator.user), agreed, THU, "x").status_code == 404
+    assert reschedule(login(other_trainee), agreed, THU, "x").status_code == 403
+    assert reschedule(login(other_evaluator.user), agreed, THU, "x").status_code == 403
     assert reschedule(login(quality), agreed, THU, "x").status_code == 403
     assert reload(agreed).practice_day == TUE
 
 
-def test_a_held_practice_day_cannot_be_moved(make_case, trainee):
+def test_neither_side_moves_the_day_alone(agreed, trainee, evaluator, mailoutbox, django_capture_on_commit_callbacks):
+    # Setting a day directly is the office's; the trainee and the evaluator propose and the other confirms.
+    assert reschedule(login(trainee), agreed, THU, "Krock").status_code == 403
+    assert reschedule(login(evaluator.user), agreed, THU, "Krock").status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.practice_day_reschedule(case=agreed, by=trainee, day=THU, reason="Krock")
+    with django_capture_on_commit_callbacks(execute=True):
+        (proposal,) = services.practice_day_propose(case=agreed, by=trainee, days=[THU], note="Krock med kurs")
+    assert reload(agreed).practice_day == TUE  # nothing moves until the other side confirms
+    (asked,) = mailoutbox
+    assert evaluator.email in asked.to[0]
+    assert "flyttas" in asked.subject and "Krock med kurs" in asked.body
+    with pytest.raises(PermissionDenied):
+        services.practice_day_confirm(proposal=proposal, by=trainee)  # not one's own proposal
+    page = login(trainee).get(page_url(agreed)).content.decode()
+    assert "reschedule-day" not in page and "propose-day_1" in page
+
+
+def test_a_held_practice_day_cannot_be_moved(make_case, trainee, coordinator):
     case = make_case(S.PRACTICE_DAY_HELD, trainee=trainee)
     with pytest.raises(case_services.CaseStateError):
-        services.practice_day_reschedule(case=case, by=trainee, day=THU, reason="För sent")
+        services.practice_day_reschedule(case=case, by=coordinator, day=THU, reason="För sent")
+    with pytest.raises(case_services.CaseStateError):
+        services.practice_day_propose(case=case, by=trainee, days=[THU], note="För sent")
     assert "reschedule-day" not in login(trainee).get(page_url(case)).content.decode()
 
 
@@ -511,20 +550,21 @@ def test_the_first_invite_goes_once_to_trainee_and_evaluator(
     assert CalendarInvite.objects.get(case=case).sequence == 0
 
 
-def test_an_update_is_sent_once_even_if_the_task_runs_again(agreed, trainee, mailoutbox,
+def test_an_update_is_sent_once_even_if_the_task_runs_again(agreed, coordinator, mailoutbox,
                                                               django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.practice_day_reschedule(case=agreed, by=trainee, day=THU, reason="Krock")
+        services.practice_day_reschedule(case=agreed, by=coordinator, day=THU, reason="Krock")
     assert len(mailoutbox) == 3
     practice_day_changed(str(agreed.pk), "Krock")
     assert len(mailoutbox) == 3
     assert CalendarInvite.objects.get(case=agreed).sequence == 1
 
 
-def test_two_moves_before_the_worker_runs_give_one_update_with_the_latest_day(agreed, trainee, mailoutbox):
+def test_two_moves_before_the_worker_runs_give_one_update_with_the_latest_day(agreed, trainee, coordinator,
+                                                                             mailoutbox):
     # Outside captured callbacks nothing is queued: as if the worker were down for both moves.
-    services.practice_day_reschedule(case=agreed, by=trainee, day=WED, reason="Först")
-    services.practice_day_reschedule(case=agreed, by=trainee, day=THU, reason="Sedan")
+    services.practice_day_reschedule(case=agreed, by=coordinator, day=WED, reason="Först")
+    services.practice_day_reschedule(case=agreed, by=coordinator, day=THU, reason="Sedan")
     practice_day_changed(str(agreed.pk), "Först")
     practice_day_changed(str(agreed.pk), "Sedan")
     updates = mails_to(mailoutbox, trainee.email)
@@ -562,9 +602,9 @@ def test_withdrawal_before_any_invite_sends_no_cancellation(case, coordinator, m
     assert not CalendarInvite.objects.filter(case=case).exists()
 
 
-def test_an_invite_sent_late_carries_the_moves_made_before_it(make_case, trainee, mailoutbox):
+def test_an_invite_sent_late_carries_the_moves_made_before_it(make_case, trainee, coordinator, mailoutbox):
     case = make_case(S.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=TUE)  # no task ran
-    services.practice_day_reschedule(case=case, by=trainee, day=WED, reason="Krock")
+    services.practice_day_reschedule(case=case, by=coordinator, day=WED, reason="Krock")
     practice_day_changed(str(case.pk))
     (first,) = mails_to(mailoutbox, trainee.email)
     assert "Kalenderinbjudan" in first.subject

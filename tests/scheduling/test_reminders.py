@@ -425,6 +425,7 @@ STATE_FOR = {
     "contact": S.EVALUATOR_ACCEPTED,
     "practice_day_agreed": S.CONTACT_MADE,
     "supervisor_statement": S.PRACTICE_DAY_AGREED,
+    "assignment_answer": S.EVALUATOR_ASSIGNED,
     "material": S.PRACTICE_DAY_AGREED,
     "report": S.PRACTICE_DAY_HELD,
     "survey": S.CERTIFIED,

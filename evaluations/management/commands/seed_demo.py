@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from evaluations import extensions, notifications, services
 from evaluations.models import Evaluation, Evaluator
+from evaluations.selectors import assignment_conflicts
 from mittist.accounts.demo import demo_code, demo_secret, enrol_demo_staff
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
@@ -110,11 +111,18 @@ class Command(BaseCommand):
             email=f"st{n}@example.org", password=PASSWORD, full_name=f"{first} Exempelsson {n}", role=Role.TRAINEE
         )
 
+    @staticmethod
+    def override_reason(case, evaluator) -> str:
+        # One demo evaluator has every case, past their limit: the office states why, as it must.
+        conflicts = assignment_conflicts(case, evaluator)
+        return "Demo: samma värderare i alla ärenden." if conflicts else ""
+
     def case(self, trainee, n, target, coordinator, evaluator, quality) -> Evaluation:
         today = timezone.localdate()
         pnr = parse_personnummer(fictional_personnummer(n), today=today)
         case = Evaluation(
-            trainee=trainee, workplace=f"Vårdcentralen Demo {n}", region="vastra_gotaland" if n % 2 else "halland",
+            trainee=trainee, workplace=f"Vårdcentralen Demo {n}", workplace_address=f"Demogatan {n}, 000 00 Exempelstad",
+            region="vastra_gotaland" if n % 2 else "halland",
             curriculum="2021" if n % 3 else "2015", st_start=date(today.year - 3, 9, 1),
             st_planned_end=date(today.year + 2, 8, 31), supervisor_name="Hedda Handledare",
             supervisor_email=f"handledare{n}@example.org", director_of_studies="Sture Studierektor",
@@ -130,7 +138,9 @@ class Command(BaseCommand):
         past = target in PATH[5:]
         practice_day = today - timedelta(days=10) if past else today + timedelta(days=45)
         by_state = {
-            S.EVALUATOR_ASSIGNED: lambda c: services.case_assign_evaluator(case=c, by=coordinator, evaluator=evaluator),
+            S.EVALUATOR_ASSIGNED: lambda c: services.case_assign_evaluator(
+                case=c, by=coordinator, evaluator=evaluator, override_reason=self.override_reason(c, evaluator)
+            ),
             S.EVALUATOR_ACCEPTED: lambda c: services.case_accept_assignment(case=c, by=evaluator.user),
             S.CONTACT_MADE: lambda c: services.case_mark_contact_made(case=c, by=trainee, on=today),
             S.PRACTICE_DAY_AGREED: lambda c: services.case_agree_practice_day(case=c, by=trainee, on=practice_day),

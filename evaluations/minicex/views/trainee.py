@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evaluations.models import Evaluation
+from mittist.durations import durations
 from mittist.forms import add_validation_error
 
 from .. import selectors, services, training
@@ -276,7 +277,8 @@ def _step(request, form_id, service, done):
 @trainee_required
 def send_link(request, form_id):
     _step(request, form_id, services.minicex_send_link,
-          lambda f: _("Länken skickades till %(email)s. Den gäller i 14 dagar.") % {"email": f.assessor_email})
+          lambda f: _("Länken skickades till %(email)s. Den gäller i %(valid)s.")
+          % {"email": f.assessor_email, "valid": durations["minicex_link"]})
     return redirect("minicex:detail", form_id)
 
 

@@ -58,6 +58,14 @@ def visible_case(request, case_id) -> Evaluation:
     return get_object_or_404(Evaluation.objects.visible_to(request.user).with_related(), pk=case_id)
 
 
+def redirect_after_step(request, case: Evaluation):
+    """Back to the case after a step, or to the user's home when the step took the case from them
+    (an evaluator who declines no longer sees it): a 404 would swallow the message just added."""
+    if Evaluation.objects.visible_to(request.user).filter(pk=case.pk).exists():
+        return redirect(case)
+    return redirect("home")
+
+
 # --- registration ---------------------------------------------------------------------------------
 
 
@@ -200,7 +208,7 @@ def case_action(request, case_id, verb):
             return case_detail(request, case_id, bound_actions={verb: form}, status=400)
     else:
         messages.success(request, str(action.done))
-    return redirect(case)
+    return redirect_after_step(request, case)
 
 
 # --- assignment -----------------------------------------------------------------------------------

@@ -180,6 +180,10 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     evaluator_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     contact_made_on = models.DateField(_("kontakt tagen"), null=True, blank=True, editable=False)
     practice_day = models.DateField(_("praktikdag"), null=True, blank=True, editable=False)
+    # The SEQUENCE of the day's calendar event: 0 when first agreed, one up per move or new agreement
+    # (None until a day is agreed). Kept here, set by the transitions, so that a downloaded .ics is
+    # right the moment the day changes, whether or not the worker has sent the update yet.
+    practice_day_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     material_submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     material_submitted_late = models.BooleanField(default=False, editable=False)
     practice_day_held_on = models.DateField(null=True, blank=True, editable=False)
@@ -297,6 +301,9 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     def trainee_texts_open(self) -> bool:
         """The trainee writes until the material is submitted (a coordinator can reopen it)."""
         return self.material_submitted_at is None and self.state not in self.ENDED_STATES
+
+    def bump_practice_day_sequence(self) -> None:
+        self.practice_day_sequence = 0 if self.practice_day_sequence is None else self.practice_day_sequence + 1
 
     # --- conditions -------------------------------------------------------------------------------
     def registration_is_accepted(self) -> bool:
@@ -420,6 +427,8 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     )
     def agree_practice_day(self, on: date) -> str:
         self.practice_day = on
+        # A day agreed again after one that was not held is a change of the same calendar event.
+        self.bump_practice_day_sequence()
         # A new day after one that was not held: the material sent for it still stands.
         return self.S.MATERIAL_SUBMITTED if self.material_submitted_at else self.S.PRACTICE_DAY_AGREED
 
@@ -432,6 +441,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     )
     def reschedule_practice_day(self, on: date, reason: str) -> str:
         self.practice_day = on
+        self.bump_practice_day_sequence()
         # A day moved forward past submission may now make the material late; it stays as it was sent.
         return self.state
 

@@ -99,6 +99,13 @@ class EvaluationQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("trainee", "evaluator__user")
 
+    def late(self):
+        """Past their next deadline, or waiting for a practice day with material that came in late."""
+        return self.filter(
+            Q(next_due_on__lt=local_today())
+            | Q(material_submitted_late=True, state__in=Evaluation.LATE_MATERIAL_STATES)
+        )
+
 
 class Evaluation(ConcurrentTransitionMixin, models.Model):
     """One trainee's Mitt-i-ST, from registration to closing."""
@@ -140,6 +147,9 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     # The evaluator can be replaced until the report exists (domain: the report belongs to one evaluator).
     REASSIGNABLE_STATES = PROCESS[1:7]
     QUALITY_VISIBLE_STATES = [S.REPORT_DELIVERED, S.QUALITY_REVIEWED, S.CERTIFIED, S.CLOSED]
+    # Material that came in after its deadline is flagged as late until the practice day is held:
+    # until then the evaluator has less time to read it, and the office follows it up.
+    LATE_MATERIAL_STATES = [S.MATERIAL_SUBMITTED]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     state = FSMField(_("status"), default=S.REGISTERED, choices=State.choices, protected=True, db_index=True)
@@ -286,6 +296,15 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     @property
     def is_overdue(self) -> bool:
         return bool(self.next_due_on and self.next_due_on < local_today())
+
+    @property
+    def material_late(self) -> bool:
+        """The material came in after its deadline and the practice day is still to come (see late())."""
+        return self.material_submitted_late and self.state in self.LATE_MATERIAL_STATES
+
+    @property
+    def is_late(self) -> bool:
+        return self.is_overdue or self.material_late
 
     @property
     def days_left(self) -> int | None:

@@ -41,7 +41,7 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
         return [trainee] + ([evaluator] if evaluator else [])
     if kind == "previous_evaluator_released":
         return [Recipient(email=extra["email"], name=extra["name"], language=extra.get("language", "sv"))]
-    if kind == "assignment_declined":
+    if kind in {"assignment_declined", "material_submitted_late"}:
         return [_office()]
     if kind == "practice_day_agreed":
         return [trainee, _office()] + ([evaluator] if evaluator else [])

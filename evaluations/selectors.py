@@ -129,5 +129,5 @@ def case_list(*, state: str = "", region: str = "", evaluator: str = "", q: str 
     if q:
         cases = _search(cases, q)
     if overdue:
-        cases = cases.filter(next_due_on__lt=local_today())
+        cases = cases.late()
     return cases.order_by(F("next_due_on").asc(nulls_last=True), "-registered_at")

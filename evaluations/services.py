@@ -265,6 +265,9 @@ def case_submit_material(*, case: Evaluation, by) -> Evaluation:
             case, by, "material_submitted", from_state=before, note=_("För sent") if case.material_submitted_late else ""
         )
         notifications.queue("material_submitted", case)
+        if case.material_submitted_late:
+            # The trainee was told "the evaluator and the office see it": the office is told.
+            notifications.queue("material_submitted_late", case)
     return case
 
 

@@ -286,6 +286,15 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _late_cell(case: Evaluation, today) -> str:
+    reasons = []
+    if case.next_due_on and case.next_due_on < today:
+        reasons.append(_("ja"))
+    if case.material_late:
+        reasons.append(_("material inskickat sent"))
+    return ", ".join(reasons)
+
+
 @role_required("coordinator")
 def case_export(request):
     filter_form = CaseFilterForm(request.GET or None)
@@ -302,7 +311,7 @@ def case_export(request):
                 case.evaluator.name if case.evaluator else "", case.get_region_display(), case.workplace,
                 timezone.localtime(case.registered_at).date().isoformat(), case.next_due_label,
                 case.next_due_on.isoformat() if case.next_due_on else "",
-                _("ja") if case.next_due_on and case.next_due_on < today else "",
+                _late_cell(case, today),
             ]
 
     writer = csv.writer(_Echo(), delimiter=";")

@@ -21,6 +21,8 @@ run: install
 	$(PY) manage.py seed_demo_portfolio
 	$(PY) manage.py seed_demo_minicex
 	$(PY) manage.py seed_demo_programme
+	$(PY) manage.py seed_demo_reports
+	$(PY) manage.py seed_demo_survey
 	$(PY) manage.py rundev
 
 test: install

@@ -284,7 +284,10 @@ def test_quality_pages(page, demo):
     assert_accessible(page)
     shot(page, "quality-home")
     visit(page, demo.reviewable.get_absolute_url(), "quality-case", heading=demo.reviewable.trainee.full_name)
-    page.locator("summary", has_text="Registrera kvalitetsgranskning").click()
+    visit(page, reverse("reports:review", args=[demo.reviewable.pk]), "quality-review-queue-item",
+          heading=demo.reviewable.trainee.full_name)
+    page.get_by_role("button", name="Jag granskar denna").click()
+    expect(page.get_by_role("button", name="Registrera granskningen")).to_be_visible()
     assert_accessible(page)
     shot(page, "quality-review-form")
 

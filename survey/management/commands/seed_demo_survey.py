@@ -12,7 +12,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from evaluations.management.commands.seed_demo import Command as SeedDemo
+from evaluations.models import Evaluation
 from survey.models import SCALE, SurveyDefinition, SurveyResponse
+from survey.services import survey_submit
 
 # (region, answers) per year, counted back from this year: 0 = this year, 1 = last year.
 PLAN = {
@@ -95,4 +98,15 @@ class Command(BaseCommand):
                 missing = wanted[have:]
                 SurveyResponse.objects.bulk_create(missing)
                 added += len(missing)
-        self.stdout.write(f"Demo survey answers added: {added}")
+            closed = self.close_the_demo_case(definition)
+        self.stdout.write(f"Demo survey answers added: {added}" + (" (and the certified demo case closed)" if closed else ""))
+
+    @staticmethod
+    def close_the_demo_case(definition: SurveyDefinition) -> bool:
+        """The demo case meant to end closed does so the way a real one does: its trainee answers."""
+        case = SeedDemo.demo_case(Evaluation.State.CLOSED)
+        if case is None or case.state != Evaluation.State.CERTIFIED:
+            return False
+        answers = {item["key"]: "4" if item.get("kind", "scale") == "scale" else "" for item in definition.items}
+        survey_submit(case=case, by=case.trainee, answers=answers, definition=definition)
+        return True

@@ -151,7 +151,7 @@ def test_the_journal_note_is_part_of_the_submission_check(agreed_case, trainee, 
     fill_sections(case)
     add_document(case)
     add_recording(case, template, days_ago=10)
-    unshared = add_recording(case, template, days_ago=11, journal_note_shared=False)
+    unshared = add_recording(case, template, days_ago=9, journal_note_shared=False)
     with pytest.raises(MaterialIncomplete) as refused:
         material_submit(case=case, by=trainee)
     assert [(m.text, m.url) for m in refused.value.missing] == [
@@ -281,7 +281,10 @@ def test_material_after_the_deadline_is_accepted_and_marked_late(
     assert case.state == S.MATERIAL_SUBMITTED
     assert case.material_submitted_late is True
     assert CaseEvent.objects.get(case=case, action="material_submitted").note == "För sent"
-    assert len(mailoutbox) == 1
+    # The evaluator is told it is late, and so is the office (as the page promised the trainee).
+    assert len(mailoutbox) == 2
+    assert "inskickat sent" in mailoutbox[0].subject
+    assert "efter tidsgränsen" in mailoutbox[1].subject
     page = login(trainee).get(submit_url(case)).content.decode()
     assert "Inskickat för sent" in page
 

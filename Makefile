@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install migrate demo bench lint messages clean check-deploy
+.PHONY: run test install migrate demo bench lint messages clean check-deploy otp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -24,6 +24,10 @@ run: install
 	$(PY) manage.py seed_demo_reports
 	$(PY) manage.py seed_demo_survey
 	$(PY) manage.py rundev
+
+# The demo staff's current second-factor code (coordinator, quality group, admin).
+otp: install
+	$(PY) manage.py demo_otp
 
 test: install
 	$(PY) -m pytest

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from mittist.admin import ReadOnlyAdmin
+
 from .models import CaseEvent, Evaluation, Evaluator, PendingFileDeletion
 
 
@@ -22,8 +24,9 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
-    # The state only changes through the services (the FSM field is protected); the admin reads.
+class EvaluationAdmin(ReadOnlyAdmin):
+    # Every change to a case goes through a service (audited); the admin reads. Cases are never deleted
+    # here: the purge removes their content and the audit trail stays.
     list_display = ["trainee", "state", "evaluator", "region", "next_due_on", "registered_at"]
     list_filter = ["state", "region", "curriculum"]
     search_fields = ["trainee__full_name", "trainee__email", "workplace"]
@@ -34,17 +37,8 @@ class EvaluationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PendingFileDeletion)
-class PendingFileDeletionAdmin(admin.ModelAdmin):
-    """Files the purge took out of the database but could not yet delete; the sweep retries them. Read only."""
+class PendingFileDeletionAdmin(ReadOnlyAdmin):
+    """Files the purge took out of the database but could not yet delete; the sweep retries them."""
 
     list_display = ["name", "case", "created_at", "attempts", "last_tried_at", "last_error"]
     readonly_fields = list_display
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

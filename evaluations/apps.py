@@ -28,3 +28,17 @@ class EvaluationsConfig(AppConfig):
         post_migrate.connect(register_purge_sweep, sender=self, dispatch_uid="evaluations.register_purge_sweep")
         # What leaves SFAM when, on the case page (the core's own panel, after the report's and certificate's).
         register_case_panel("evaluations/purge/_case_panel.html", 90, case_panel_context)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from .personal_data import core_eraser, core_exporter, erasure_panel_context
+        from .readlog import case_panel_context as read_log_panel_context
+
+        # Who read the material: the office per case, the trainee as "Vem har läst".
+        register_case_panel("evaluations/readlog/_case_panel.html", 95, read_log_panel_context)
+        register_case_panel("evaluations/personal_data/_case_panel.html", 97, erasure_panel_context)
+
+        from .extensions import register_data_eraser, register_data_exporter
+
+        register_data_exporter("mitt_i_st", _("Konto och ärenden"), core_exporter, order=0)
+        register_data_eraser(core_eraser, order=100)  # last: the satellites may still read the case first

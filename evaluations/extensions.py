@@ -19,6 +19,18 @@ core should show or do for it. The core only ever calls what is registered here.
 - `register_step_link(state, link)`: `link(case, for_trainee) -> (url, label) | None`; the timeline's
   current step that `state` completes points at the satellite's page for it (the survey's form on
   "Utvärdering"), and the trainee's "Nästa steg" card gets a button with `label`.
+- `register_data_exporter(key, label, export, order)`: the app's part of the trainee's own data (GDPR art. 15
+  and 20; evaluations/personal_data.py). `export(person, cases) -> ExportPart | None`: JSON-able data under
+  `key` in data.json, and files for the ZIP as (name in the archive, `() -> bytes`), made only while the ZIP
+  is streamed. Only the person's own data: never another trainee's.
+- `register_data_eraser(erase, order)`: `erase(person, cases) -> list[str]`, deletes or blanks everything of
+  the person the app holds (the cases are all ended and locked), inside the erasure's transaction; returns
+  storage names to delete after it (as a purger does). The core's own eraser runs last and anonymises the
+  case (a tombstone: state, dates, region) and the account. Must be safe to run twice.
+- `register_after_change(event, task)`: the dotted path of a background task that takes the case's id
+  (and the event's arguments) and runs after every committed `event`: "state_changed" (any transition)
+  or "practice_day_changed" (agreed, moved, or the case ended with a day planned).
+- `register_action_labels(labels)`: Swedish labels for the audit actions an app records on the case.
 """
 
 from collections.abc import Callable
@@ -46,6 +58,26 @@ class StepLink:
 
 
 @dataclass
+class ExportPart:
+    data: object
+    files: list[tuple[str, Callable[[], bytes]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DataExporter:
+    key: str
+    label: object
+    export: Callable
+    order: int
+
+
+@dataclass(frozen=True)
+class DataEraser:
+    erase: Callable
+    order: int
+
+
+@dataclass
 class _Registry:
     case_panels: list[Panel] = field(default_factory=list)
     report_panels: list[Panel] = field(default_factory=list)
@@ -54,9 +86,13 @@ class _Registry:
     material_holders: list[Callable] = field(default_factory=list)
     material_downloads: list[Download] = field(default_factory=list)
     step_links: list[StepLink] = field(default_factory=list)
+    data_exporters: list[DataExporter] = field(default_factory=list)
+    data_erasers: list[DataEraser] = field(default_factory=list)
+    after_change: dict[str, list[str]] = field(default_factory=dict)
 
 
 registry = _Registry()
+AFTER_CHANGE_EVENTS = {"state_changed", "practice_day_changed"}
 
 
 def _add_once(items: list, item) -> None:
@@ -94,6 +130,33 @@ def register_material_download(label, url_name: str, order: int) -> None:
 
 def register_step_link(state: str, link: Callable) -> None:
     _add_once(registry.step_links, StepLink(state, link))
+
+
+def register_data_exporter(key: str, label, export: Callable, order: int = 50) -> None:
+    _add_once(registry.data_exporters, DataExporter(key, label, export, order))
+    registry.data_exporters.sort(key=lambda e: e.order)
+
+
+def register_data_eraser(erase: Callable, order: int = 50) -> None:
+    _add_once(registry.data_erasers, DataEraser(erase, order))
+    registry.data_erasers.sort(key=lambda e: e.order)
+
+
+def register_after_change(event: str, task: str) -> None:
+    if event not in AFTER_CHANGE_EVENTS:
+        raise ValueError(f"unknown case event {event!r}; known: {sorted(AFTER_CHANGE_EVENTS)}")
+    _add_once(registry.after_change.setdefault(event, []), task)
+
+
+def tasks_after(event: str) -> list[str]:
+    return list(registry.after_change.get(event, []))
+
+
+def register_action_labels(labels: dict) -> None:
+    from .models import ACTION_LABELS
+
+    for action, label in labels.items():
+        ACTION_LABELS.setdefault(action, label)
 
 
 def step_link(state: str, case, for_trainee: bool) -> tuple[str, str] | None:

@@ -70,25 +70,13 @@ class RegistrationForm(forms.Form):
         self.today = today or local_today()
         super().__init__(*args, **kwargs)
 
+    # Neither the address nor the personnummer is looked up here: an error saying "already registered"
+    # would tell anyone who is in Mitt-i-ST. The service handles both, by e-mail (services.registration_request).
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("Det finns redan ett konto med den här e-postadressen. Logga in eller välj glömt lösenord."),
-                code="duplicate_email",
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_personnummer(self):
-        from .services import personnummer_in_active_case
-
-        pnr = parse_personnummer(self.cleaned_data["personnummer"], today=self.today)
-        if personnummer_in_active_case(pnr):
-            raise forms.ValidationError(
-                _("Det finns redan en pågående Mitt-i-ST för det här personnumret. Kontakta Mitt-i-ST-kansliet."),
-                code="duplicate_personnummer",
-            )
-        return pnr
+        return parse_personnummer(self.cleaned_data["personnummer"], today=self.today)
 
     def clean_st_start(self):
         start = self.cleaned_data["st_start"]

@@ -209,6 +209,10 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     material_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_reason = models.TextField(_("orsak"), blank=True, editable=False)
     hold_reason = models.TextField(blank=True, editable=False)
+    # GDPR erasure (evaluations/personal_data.py): asked for by the trainee, carried out by the office. After it
+    # the row is an anonymous tombstone for statistics: state, dates, region, curriculum.
+    erasure_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Derived from the fields above on every write, so that lists can sort and filter by it in SQL.
     next_due_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
@@ -650,6 +654,9 @@ ACTION_LABELS = {
     "registered": _("Anmälan inkom"),
     "registration_accepted": _("Anmälan godkänd"),
     "registration_rejected": _("Anmälan avvisad"),
+    "flagged_registration": _("Ny anmälan med samma personnummer, flaggad till kansliet"),
+    "flagged_registration_rejected": _("Flaggad anmälan med samma personnummer avvisad"),
+    "flagged_registration_accepted": _("Flaggad anmälan godkänd av kansliet"),
     "evaluator_assigned": _("Värderare tillfrågad"),
     "assignment_accepted": _("Värderaren accepterade"),
     "assignment_declined": _("Värderaren tackade nej"),
@@ -661,7 +668,13 @@ ACTION_LABELS = {
     "material_reopened": _("Materialet öppnat igen"),
     "practice_day_held": _("Praktikdag genomförd"),
     "practice_day_not_held": _("Praktikdagen blev inte av"),
+    "report_saved": _("Rapporten sparad"),
     "report_delivered": _("Rapport skickad"),
+    "report_shared": _("Rapporten delad med länk"),
+    "report_share_opened": _("Delad rapport öppnad"),
+    "report_share_revoked": _("Länk till rapporten återkallad"),
+    "quality_review_taken": _("Kvalitetsgranskning påbörjad"),
+    "quality_review_released": _("Kvalitetsgranskning lämnad tillbaka till kön"),
     "quality_reviewed": _("Kvalitetsgranskning registrerad"),
     "certificate_issued": _("Intyg utfärdat"),
     "certificate_revoked": _("Intyg återkallat"),
@@ -672,6 +685,10 @@ ACTION_LABELS = {
     "report_purge_notice": _("Besked om radering av rapporten skickat"),
     "report_purged": _("Rapporten raderad hos SFAM"),
     "withdrawn": _("Ärendet avbrutet"),
+    "personal_data_exported": _("ST-läkaren hämtade sina personuppgifter"),
+    "erasure_requested": _("ST-läkaren begärde radering av sina personuppgifter"),
+    "erasure_request_withdrawn": _("Begäran om radering återtagen"),
+    "personal_data_erased": _("Personuppgifterna raderade, ärendet anonymiserat"),
     "put_on_hold": _("Ärendet vilande"),
     "resumed": _("Ärendet återupptaget"),
 }
@@ -697,3 +714,106 @@ class PendingFileDeletion(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReadEvent(models.Model):
+    """Someone other than the trainee read (viewed or downloaded) the case's sensitive material.
+
+    Written by evaluations.readlog.record_read; identical reads close together raise `count` on one row
+    instead of adding another, so a page reloaded ten times is one line in "Vem har läst"."""
+
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reads")
+    at = models.DateTimeField(_("första läsningen"), default=timezone.now)
+    last_at = models.DateTimeField(_("senaste läsningen"), default=timezone.now, db_index=True)
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # For a reader without an account (a share link): whose link, as the trainee named them.
+    reader_label = models.CharField(max_length=200, blank=True)
+    what = models.CharField(max_length=40)
+    detail = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_at", "-id"]
+        verbose_name = _("läsning")
+        verbose_name_plural = _("läsningar")
+        indexes = [models.Index(fields=["case", "what", "last_at"])]
+
+    def __str__(self):
+        return f"{self.last_at:%Y-%m-%d %H:%M} {self.what}"
+
+
+class PendingRegistrationQuerySet(models.QuerySet):
+    def flagged(self):
+        return self.filter(state=PendingRegistration.State.FLAGGED)
+
+
+class PendingRegistration(models.Model):
+    """A registration from the public form, kept until its e-mail address is confirmed.
+
+    Nothing else exists until the link in the mail is followed: then the account and the case are made,
+    or, when the personnummer already has an active case, the row waits as flagged in the office's queue.
+    The link's token is stored only as its SHA-256; the password only as Django's hash; the personnummer
+    as on a case (ciphertext, keyed hash, masked).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Väntar på bekräftelse av e-post")
+        FLAGGED = "flagged", _("Flaggad: personnumret har ett pågående ärende")
+        ACCEPTED = "accepted", _("Godkänd av kansliet")
+        REJECTED = "rejected", _("Avvisad av kansliet")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    email = models.EmailField(_("e-post"))
+    full_name = models.CharField(_("namn"), max_length=150)
+    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    password_hash = models.CharField(max_length=128, editable=False)
+    personnummer_encrypted = models.TextField(editable=False)
+    personnummer_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    personnummer_masked = models.CharField(_("personnummer"), max_length=15, editable=False)
+    case_fields = models.JSONField(default=dict, editable=False)
+
+    # Flagged: the active case the personnummer already had when the address was confirmed.
+    existing_case = models.ForeignKey(
+        Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    objects = PendingRegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("anmälan som väntar")
+        verbose_name_plural = _("anmälningar som väntar")
+
+    def __str__(self):
+        return f"{self.full_name} ({self.get_state_display()})"
+
+    def get_absolute_url(self):
+        return reverse("evaluations:flagged_registration", args=[self.pk])
+
+    def set_personnummer(self, pnr) -> None:
+        Evaluation.set_personnummer(self, pnr)
+
+    def personnummer(self):
+        from mittist.accounts.personnummer import parse_personnummer
+
+        return parse_personnummer(Evaluation.personnummer_clear(self), today=local_today())
+
+    def forget_secrets(self) -> None:
+        """Once resolved, the row keeps who and when, not the password or the personnummer."""
+        self.password_hash = ""
+        self.personnummer_encrypted = ""
+        self.token_hash = None
+        self.case_fields = {}

@@ -41,7 +41,7 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
         return [trainee] + ([evaluator] if evaluator else [])
     if kind == "previous_evaluator_released":
         return [Recipient(email=extra["email"], name=extra["name"], language=extra.get("language", "sv"))]
-    if kind in {"assignment_declined", "material_submitted_late"}:
+    if kind in {"assignment_declined", "erasure_requested", "material_submitted_late"}:
         return [_office()]
     if kind == "practice_day_agreed":
         return [trainee, _office()] + ([evaluator] if evaluator else [])
@@ -82,3 +82,49 @@ def deliver(kind: str, case_id: str, extra: dict | None = None) -> int:
     for recipient in recipients:
         send_now(kind, recipient, context)
     return len(recipients)
+
+
+# --- the public registration (no case yet) -----------------------------------------------------------
+
+
+def deliver_registration(kind: str, registration_id: str, encrypted_token: str = "") -> int:
+    """registration_confirm (the link, to the address typed in), registration_flagged (the office, and
+    the registrant told that the office will be in touch), registration_flagged_rejected (the registrant)."""
+    from mittist import crypto
+
+    from .models import PendingRegistration
+
+    registration = PendingRegistration.objects.get(pk=registration_id)
+    registrant = Recipient(email=registration.email, name=registration.full_name)
+    context = {
+        "registration": registration, "hours": settings.MITTIST_REGISTRATION_CONFIRM_HOURS,
+        "home_url": settings.SITE_URL + reverse("home"),
+    }
+    if kind == "registration_confirm":
+        token = crypto.decrypt(encrypted_token)
+        context["confirm_url"] = settings.SITE_URL + reverse("evaluations:register_confirm", args=[token])
+        recipients = [registrant]
+    elif kind == "registration_flagged":
+        context["flagged_url"] = settings.SITE_URL + registration.get_absolute_url()
+        recipients = [_office(), registrant]
+    elif kind == "registration_flagged_rejected":
+        recipients = [registrant]
+    else:
+        raise ValueError(f"unknown registration message {kind!r}")
+    for recipient in recipients:
+        send_now(kind, recipient, context)
+    return len(recipients)
+
+
+def deliver_account_exists(encrypted_email: str) -> None:
+    """Someone registered with an address that has an account: its owner hears it, not the browser."""
+    from mittist import crypto
+
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=crypto.decrypt(encrypted_email)).first()
+    if user is None:
+        return
+    send_now("registration_account_exists", Recipient.of(user), {
+        "user": user, "login_url": settings.SITE_URL + reverse("accounts:login"),
+        "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+    })

@@ -39,3 +39,25 @@ rules.add_perm("evaluations.see_personnummer", is_trainee & is_case_trainee)
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)
 # The purge page: what leaves SFAM when, with the trainee's downloads (the office sees the dates).
 rules.add_perm("evaluations.view_purge", is_coordinator | (is_trainee & is_case_trainee))
+# Who read the trainee's material (evaluations/readlog.py): the office, and the trainee ("Vem har läst").
+rules.add_perm("evaluations.view_read_log", is_coordinator | (is_trainee & is_case_trainee))
+
+
+@rules.predicate
+def case_is_ended(user, case):
+    return case is not None and case.state in case.ENDED_STATES
+
+
+@rules.predicate
+def case_not_erased(user, case):
+    return case is not None and case.erased_at is None
+
+
+# The trainee's own data (evaluations/personal_data.py): they download it and ask for its erasure; the office
+# carries the erasure out once the Mitt-i-ST has ended.
+rules.add_perm("evaluations.export_own_data", is_trainee)
+rules.add_perm("evaluations.request_erasure", is_trainee & is_case_trainee & case_not_erased)
+rules.add_perm("evaluations.erase_personal_data", is_coordinator & case_is_ended & case_not_erased)
+# The quality group reads the survey's answers: it does not see when (or whether) a case answered it,
+# so that an answer cannot be linked to a trainee by its date.
+rules.add_perm("evaluations.see_survey_events", can_view_case & ~is_quality_reviewer)

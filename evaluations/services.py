@@ -4,22 +4,28 @@ Each one: opens a transaction, locks the case row, checks the transition is allo
 changes the fields, saves, writes one audit row, and queues its e-mails for after the commit.
 """
 
-from datetime import date
+import hashlib
+import secrets
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from mittist import crypto
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import Personnummer
 from mittist.crypto import lookup_hash
 from mittist.mailer import queue_task_on_commit
+from mittist.ratelimit import Limiter
 
-from . import notifications
-from .models import CaseEvent, Evaluation, Evaluator
+from . import extensions, notifications
+from .models import CaseEvent, Evaluation, Evaluator, PendingRegistration
 from .selectors import assignment_conflicts
 
 User = get_user_model()
@@ -49,6 +55,11 @@ def _check(case: Evaluation, by, verb: str, refused: str, *, on_behalf: bool = F
         raise CaseStateError(refused)
 
 
+def _after_change(case: Evaluation, event: str, *args) -> None:
+    for task in extensions.tasks_after(event):
+        queue_task_on_commit(task, str(case.pk), *args)
+
+
 def _step(case: Evaluation, by, verb: str, refused: str, *args, on_behalf: bool = False, **kwargs) -> str:
     """Run one FSM transition on a locked case; returns the state it left.
 
@@ -60,8 +71,8 @@ def _step(case: Evaluation, by, verb: str, refused: str, *args, on_behalf: bool 
     getattr(case, verb)(*args, **kwargs)
     case.refresh_next_due()
     case.save()
-    # Deadlines hang on the state and its dates: the scheduling app re-plans the case's reminders.
-    queue_task_on_commit("scheduling.reminders.replan_reminders", str(case.pk))
+    # Deadlines hang on the state and its dates: whoever plans from them (reminders) re-plans.
+    _after_change(case, "state_changed")
     return before
 
 
@@ -78,11 +89,17 @@ def personnummer_in_active_case(pnr: Personnummer) -> bool:
     return Evaluation.objects.active().filter(personnummer_hash=lookup_hash(pnr.digits)).exists()
 
 
-def register_trainee(*, personnummer: Personnummer, password: str, user_fields: dict, case_fields: dict) -> Evaluation:
-    """The public registration form: creates the trainee's account and their case in one go."""
+def register_trainee(
+    *, personnummer: Personnummer, user_fields: dict, case_fields: dict, password: str | None = None,
+    password_hash: str | None = None,
+) -> Evaluation:
+    """Creates the trainee's account and their case in one go (after the e-mail address is confirmed)."""
     try:
         with transaction.atomic():
             trainee = User.objects.create_user(password=password, role=Role.TRAINEE, **user_fields)
+            if password_hash:
+                trainee.password = password_hash
+                trainee.save(update_fields=["password"])
             case = Evaluation(trainee=trainee, **case_fields)
             case.set_personnummer(personnummer)
             case.full_clean(exclude=["trainee", "state"])  # a protected FSM field refuses setattr
@@ -97,6 +114,154 @@ def register_trainee(*, personnummer: Personnummer, password: str, user_fields: 
             {"personnummer": _("Det finns redan en pågående Mitt-i-ST för det här personnumret.")}
         ) from error
     return case
+
+
+# --- the public registration form -------------------------------------------------------------------
+# No answer may tell who is in Mitt-i-ST or who has an account: every valid submission gets the same page,
+# and what happened next is said only by e-mail, to the address typed in (its owner).
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _email_key(email: str) -> str:
+    return lookup_hash("email:" + email.strip().lower())[:32]
+
+
+def registration_request(*, personnummer: Personnummer, password: str, user_fields: dict, case_fields: dict) -> None:
+    """A valid registration from the form. Creates no account and no case: it keeps the registration and
+    mails a confirmation link, or tells the owner of an address that already has an account."""
+    now = timezone.now()
+    email = user_fields["email"].strip().lower()
+    # Hashed on every path, so that the answer takes as long whether the address is known or not.
+    password_hash = make_password(password)
+    mails = Limiter("registration-mail", limit=settings.MITTIST_REGISTRATION_MAILS_PER_EMAIL_PER_HOUR, window=3600)
+    with transaction.atomic():
+        PendingRegistration.objects.filter(state=PendingRegistration.State.PENDING, expires_at__lt=now).delete()
+        if mails.hit(_email_key(email)) > mails.limit:
+            return  # someone keeps typing this address: its owner has had enough mail for now
+        if User.objects.filter(email__iexact=email).exists():
+            queue_task_on_commit("evaluations.notifications.deliver_account_exists", crypto.encrypt(email))
+            return
+        token = secrets.token_urlsafe(32)
+        registration = PendingRegistration(
+            token_hash=_token_hash(token), expires_at=now + timedelta(hours=settings.MITTIST_REGISTRATION_CONFIRM_HOURS),
+            email=email, full_name=user_fields["full_name"], phone=user_fields.get("phone", ""),
+            password_hash=password_hash, case_fields={k: v.isoformat() if isinstance(v, date) else v for k, v in case_fields.items()},
+        )
+        registration.set_personnummer(personnummer)
+        registration.save()
+        queue_task_on_commit(
+            "evaluations.notifications.deliver_registration", "registration_confirm", str(registration.pk),
+            crypto.encrypt(token),
+        )
+
+
+def pending_registration_for_token(token: str) -> PendingRegistration | None:
+    """The registration a confirmation link belongs to, while it can still be confirmed."""
+    return PendingRegistration.objects.filter(
+        token_hash=_token_hash(token), state=PendingRegistration.State.PENDING, expires_at__gt=timezone.now()
+    ).first()
+
+
+def _case_fields(registration: PendingRegistration) -> dict:
+    fields = dict(registration.case_fields)
+    for name in ("st_start", "st_planned_end"):
+        fields[name] = date.fromisoformat(fields[name])
+    return fields
+
+
+def registration_confirm(*, token: str) -> None:
+    """The link in the mail was followed: the account and the case are made now. A personnummer that
+    already has an active case makes no second one: the registration goes to the office as flagged.
+    The visitor sees the same page either way; an invalid or used link raises LookupError."""
+    with transaction.atomic():
+        registration = (
+            PendingRegistration.objects.select_for_update()
+            .filter(token_hash=_token_hash(token), state=PendingRegistration.State.PENDING,
+                    expires_at__gt=timezone.now())
+            .first()
+        )
+        if registration is None:
+            raise LookupError("no such registration")
+        registration.confirmed_at = timezone.now()
+        registration.token_hash = None
+        if User.objects.filter(email__iexact=registration.email).exists():
+            # Confirmed twice (two registrations with one address): the first made the account.
+            registration.delete()
+            queue_task_on_commit("evaluations.notifications.deliver_account_exists", crypto.encrypt(registration.email))
+            return
+        existing = Evaluation.objects.active().filter(personnummer_hash=registration.personnummer_hash).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    _create_from_registration(registration)
+            except ValidationError:
+                existing = Evaluation.objects.active().filter(personnummer_hash=registration.personnummer_hash).first()
+            else:
+                registration.delete()
+                return
+        registration.state = PendingRegistration.State.FLAGGED
+        registration.existing_case = existing
+        registration.save()
+        if existing is not None:
+            CaseEvent.record(existing, None, "flagged_registration")
+        queue_task_on_commit("evaluations.notifications.deliver_registration", "registration_flagged", str(registration.pk))
+
+
+def _create_from_registration(registration: PendingRegistration) -> Evaluation:
+    return register_trainee(
+        personnummer=registration.personnummer(), password_hash=registration.password_hash,
+        user_fields={"full_name": registration.full_name, "email": registration.email, "phone": registration.phone},
+        case_fields=_case_fields(registration),
+    )
+
+
+def _locked_flagged(registration: PendingRegistration) -> PendingRegistration:
+    registration = PendingRegistration.objects.select_for_update().get(pk=registration.pk)
+    if registration.state != PendingRegistration.State.FLAGGED:
+        raise CaseStateError(_("Anmälan är redan behandlad."))
+    return registration
+
+
+def flagged_registration_accept(*, registration: PendingRegistration, by) -> Evaluation:
+    """The office takes the registration after all: possible once the other case has ended."""
+    if not by.has_perm("evaluations.manage_case"):
+        raise PermissionDenied
+    with transaction.atomic():
+        registration = _locked_flagged(registration)
+        if Evaluation.objects.active().filter(personnummer_hash=registration.personnummer_hash).exists():
+            raise CaseStateError(_(
+                "Personnumret har fortfarande ett pågående ärende. Avsluta eller avbryt det först, eller avvisa anmälan."
+            ))
+        if User.objects.filter(email__iexact=registration.email).exists():
+            raise CaseStateError(_("Det finns redan ett konto med e-postadressen %(email)s.") % {"email": registration.email})
+        case = _create_from_registration(registration)
+        CaseEvent.record(case, by, "flagged_registration_accepted")
+        registration.state = PendingRegistration.State.ACCEPTED
+        registration.resolved_at, registration.resolved_by = timezone.now(), by
+        registration.forget_secrets()
+        registration.save()
+    return case
+
+
+def flagged_registration_reject(*, registration: PendingRegistration, by, reason: str) -> PendingRegistration:
+    if not by.has_perm("evaluations.manage_case"):
+        raise PermissionDenied
+    with transaction.atomic():
+        registration = _locked_flagged(registration)
+        registration.state = PendingRegistration.State.REJECTED
+        registration.resolved_at, registration.resolved_by = timezone.now(), by
+        registration.resolution_note = reason
+        registration.forget_secrets()
+        registration.save()
+        if registration.existing_case_id:
+            CaseEvent.record(registration.existing_case, by, "flagged_registration_rejected")
+        queue_task_on_commit(
+            "evaluations.notifications.deliver_registration", "registration_flagged_rejected", str(registration.pk)
+        )
+    return registration
 
 
 def case_accept_registration(*, case: Evaluation, by) -> Evaluation:
@@ -238,7 +403,7 @@ def case_agree_practice_day(*, case: Evaluation, by, on: date) -> Evaluation:
         before = _step(case, by, "agree_practice_day", _("Praktikdagen kan inte registreras i detta skede."), on)
         CaseEvent.record(case, by, "practice_day_agreed", from_state=before, note=on.isoformat())
         notifications.queue("practice_day_agreed", case)
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
+        _after_change(case, "practice_day_changed")
     return case
 
 
@@ -253,7 +418,7 @@ def case_reschedule_practice_day(*, case: Evaluation, by, on: date, reason: str)
             "old": old.isoformat() if old else "–", "new": on.isoformat(), "reason": reason,
         }
         CaseEvent.record(case, by, "practice_day_rescheduled", from_state=before, note=note)
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk), reason)
+        _after_change(case, "practice_day_changed", reason)
     return case
 
 
@@ -344,7 +509,7 @@ def case_withdraw(*, case: Evaluation, by, reason: str) -> Evaluation:
         CaseEvent.record(case, by, "withdrawn", from_state=before, note=reason)
         notifications.queue("case_withdrawn", case, reason=reason)
         # A practice day in people's calendars is cancelled there too.
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
+        _after_change(case, "practice_day_changed")
     return case
 
 

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .extensions import step_link
 from .models import Evaluation, local_today
@@ -17,7 +19,7 @@ S = Evaluation.State
 class Step:
     label: str
     hint: str
-    status: str  # "done" | "current" | "todo"
+    status: str  # "done" | "current" | "todo" | "skipped" (passed by without being done)
     done_on: date | None = None
     due: date | None = None
     url: str = ""  # a satellite's page for the current step (extensions.register_step_link)
@@ -42,6 +44,11 @@ def _day(value) -> date | None:
     return value
 
 
+def _days(singular: str, plural: str, days: int) -> str:
+    # Durations come from settings: the text says what the system actually counts.
+    return ngettext(singular, plural, days) % {"days": days}
+
+
 def _definitions(case: Evaluation, for_trainee: bool):
     """(label, hint, the state that completes it, when it was done, its deadline).
 
@@ -51,25 +58,33 @@ def _definitions(case: Evaluation, for_trainee: bool):
     def hint(to_trainee, about_trainee):
         return to_trainee if for_trainee else about_trainee
 
+    contact, material, report = (settings.MITTIST_CONTACT_DAYS, settings.MITTIST_MATERIAL_DAYS_BEFORE,
+                                 settings.MITTIST_REPORT_DAYS_AFTER)
     return [
         (_("Anmälan"), hint(_("Din anmälan tas emot av Mitt-i-ST-kansliet."),
                              _("Anmälan tas emot och granskas av Mitt-i-ST-kansliet.")),
          S.REGISTERED, case.registered_at, None),
         (_("Värderare utses"), _("Kansliet tillfrågar en extern värderare från en annan region."),
          S.EVALUATOR_ACCEPTED, case.evaluator_notified_at, None),
-        (_("Kontakta värderaren"), hint(_("Ta kontakt med värderaren via e-post inom två veckor."),
-                                        _("ST-läkaren kontaktar värderaren via e-post inom två veckor.")),
+        (_("Kontakta värderaren"), hint(
+            _days("Ta kontakt med värderaren via e-post inom %(days)s dag.",
+                  "Ta kontakt med värderaren via e-post inom %(days)s dagar.", contact),
+            _days("ST-läkaren kontaktar värderaren via e-post inom %(days)s dag.",
+                  "ST-läkaren kontaktar värderaren via e-post inom %(days)s dagar.", contact)),
          S.CONTACT_MADE, case.contact_made_on, case.contact_due),
         (_("Bestäm praktikdag"), hint(_("Kom överens med värderaren om datum för praktikdagen."),
                                       _("ST-läkaren och värderaren kommer överens om datum.")),
          S.PRACTICE_DAY_AGREED, None, None),
-        (_("Skicka in material"), _("Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, "
-                                    "senast fyra veckor före praktikdagen."),
+        (_("Skicka in material"), _days(
+            "Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, senast %(days)s dag före praktikdagen.",
+            "Portfölj A–F, 2–4 inspelade konsultationer och egenvärderingar, senast %(days)s dagar före praktikdagen.",
+            material),
          S.MATERIAL_SUBMITTED, case.material_submitted_at, case.material_due),
         (_("Praktikdag"), hint(_("Värderaren besöker dig på din vårdcentral under en dag."),
                                _("Värderaren besöker ST-läkaren på vårdcentralen under en dag.")),
          S.PRACTICE_DAY_HELD, case.practice_day_held_on, case.practice_day),
-        (_("Rapport"), _("Värderaren skickar en skriftlig rapport inom tre veckor."),
+        (_("Rapport"), _days("Värderaren skickar en skriftlig rapport inom %(days)s dag efter praktikdagen.",
+                             "Värderaren skickar en skriftlig rapport inom %(days)s dagar efter praktikdagen.", report),
          S.REPORT_DELIVERED, case.report_delivered_at, case.report_due),
         (_("Kvalitetsgranskning"), _("En liten grupp inom SFAM läser rapporten för kvalitetsuppföljning."),
          S.QUALITY_REVIEWED, case.quality_reviewed_at, None),
@@ -82,16 +97,27 @@ def _definitions(case: Evaluation, for_trainee: bool):
     ]
 
 
-def case_steps(case: Evaluation, *, for_trainee: bool = False) -> list[Step]:
+def case_steps(case: Evaluation, *, for_trainee: bool = False, survey_time: bool = True) -> list[Step]:
+    """The steps in order. `survey_time=False` leaves out when the survey step was done: the quality group
+    reads the survey's answers, and the day a case answered would help link an answer to a trainee."""
     state = case.state_before_hold if case.state == S.ON_HOLD else case.state
     reached = Evaluation.PROCESS.index(state) if state in Evaluation.PROCESS else -1
     steps, current_found = [], False
     for label, hint, completes, done_at, due in _definitions(case, for_trainee):
         done = Evaluation.PROCESS.index(completes) <= reached
+        skipped = False
         if completes == S.REGISTERED:
             done = case.registration_accepted_at is not None or reached > 0
+        if completes == S.QUALITY_REVIEWED:
+            # A certificate issued early passes the review by: done only when a review was recorded.
+            skipped = done and case.quality_reviewed_at is None
+            done = case.quality_reviewed_at is not None
+            if skipped:
+                hint = _("Intyget utfärdades före kvalitetsgranskningen.")
         if done:
             status = "done"
+        elif skipped:
+            status = "skipped"
         elif not current_found and not case.is_ended:
             status, current_found = "current", True
         else:
@@ -99,19 +125,29 @@ def case_steps(case: Evaluation, *, for_trainee: bool = False) -> list[Step]:
         if completes == S.PRACTICE_DAY_AGREED and case.practice_day:
             hint = _("Praktikdag: %(day)s") % {"day": date_format(case.practice_day, "j F Y")}
         url, action = (step_link(completes, case, for_trainee) or ("", "")) if status == "current" else ("", "")
-        steps.append(Step(label, hint, status, _day(done_at) if done else None, due, url, action))
+        done_on = _day(done_at) if done else None
+        if completes == S.CLOSED and not survey_time:
+            done_on, due = None, None
+        elif completes == S.CLOSED and done and not case.survey_answered:
+            status, done_on = "skipped", None
+            hint = _("Ärendet avslutades utan utvärdering.")
+        steps.append(Step(label, hint, status, done_on, due, url, action))
     return steps
 
 
 def evaluator_todo(case: Evaluation) -> str:
     """One line on the evaluator's home page: what the case needs from them now."""
+    if case.state == S.PRACTICE_DAY_AGREED and case.material_due:
+        return str(_("Materialet ska komma senast %(day)s") % {"day": date_format(case.material_due, "j F Y")})
+    if case.state == S.PRACTICE_DAY_HELD and case.report_due:
+        return str(_("Skriv och skicka rapporten senast %(day)s") % {"day": date_format(case.report_due, "j F Y")})
     texts = {
         S.EVALUATOR_ASSIGNED: _("Svara på förfrågan"),
         S.EVALUATOR_ACCEPTED: _("ST-läkaren ska kontakta dig"),
         S.CONTACT_MADE: _("Kom överens om praktikdag"),
-        S.PRACTICE_DAY_AGREED: _("Materialet ska komma senast fyra veckor före praktikdagen"),
+        S.PRACTICE_DAY_AGREED: _("Materialet ska komma in före praktikdagen"),
         S.MATERIAL_SUBMITTED: _("Läs materialet och förbered praktikdagen"),
-        S.PRACTICE_DAY_HELD: _("Skriv och skicka rapporten inom tre veckor"),
+        S.PRACTICE_DAY_HELD: _("Skriv och skicka rapporten"),
         S.ON_HOLD: _("Vilande"),
     }
     return str(texts.get(case.state, ""))

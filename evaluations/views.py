@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mittist.forms import add_validation_error
+from mittist.ratelimit import Limiter, client_key
 
 from . import selectors, services
 from .extensions import panels_for, registry
@@ -31,7 +32,8 @@ from .forms import (
     ReassignForm,
     RegistrationForm,
 )
-from .models import Evaluation, Evaluator
+from .models import Evaluation, Evaluator, PendingRegistration
+from .reports import selectors as report_selectors
 from .timeline import case_steps, evaluator_todo
 
 PAGE_SIZE = 25
@@ -74,25 +76,70 @@ def register(request):
         messages.info(request, _("Du är redan inloggad. Logga ut för att göra en ny anmälan."))
         return redirect("home")
     form = RegistrationForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.register_trainee(
+    if request.method == "POST":
+        limiter = registration_limiter()
+        if limiter.blocked(client_key(request)):
+            return render(request, "evaluations/register.html",
+                          {"form": form, "retry_at": limiter.retry_at(client_key(request))}, status=429)
+        if form.is_valid():
+            limiter.hit(client_key(request))
+            services.registration_request(
                 personnummer=form.cleaned_data["personnummer"],
                 password=form.cleaned_data["password1"],
                 user_fields=form.user_fields(),
                 case_fields=form.case_fields(),
             )
-        except ValidationError as error:
-            add_validation_error(form, error)
-        else:
-            login(request, case.trainee, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request,
-                _("Tack! Din anmälan är mottagen. Du får e-post när den är godkänd och när du har fått en värderare."),
-            )
-            return redirect("evaluations:trainee_home")
+            # The same answer for every valid registration: what happened is said by e-mail only.
+            return redirect("evaluations:register_sent")
     return render(request, "evaluations/register.html", {"form": form})
 
+
+def registration_limiter() -> Limiter:
+    return Limiter("registration", limit=settings.MITTIST_REGISTRATIONS_PER_ADDRESS_PER_HOUR, window=3600)
+
+
+def register_sent(request):
+    return render(request, "evaluations/register_sent.html", {"hours": settings.MITTIST_REGISTRATION_CONFIRM_HOURS})
+
+
+def register_confirm(request, token):
+    """The link in the confirmation mail. GET only shows a button (mail scanners follow links); POST confirms."""
+    if request.method == "POST":
+        try:
+            services.registration_confirm(token=token)
+        except LookupError:
+            pass
+        else:
+            return redirect("evaluations:register_confirmed")
+    elif services.pending_registration_for_token(token) is not None:
+        return render(request, "evaluations/register_confirm.html")
+    return render(request, "evaluations/register_link_invalid.html", status=404)
+
+
+def register_confirmed(request):
+    return render(request, "evaluations/register_confirmed.html")
+
+
+@role_required("coordinator")
+def flagged_registration(request, registration_id):
+    registration = get_object_or_404(PendingRegistration.objects.select_related("existing_case__trainee",
+                                                                                "resolved_by"), pk=registration_id)
+    form = ReasonForm(request.POST if request.POST.get("verb") == "reject" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("verb") == "accept":
+                case = services.flagged_registration_accept(registration=registration, by=request.user)
+                messages.success(request, _("Anmälan är mottagen som ett nytt ärende."))
+                return redirect(case)
+            if form.is_valid():
+                services.flagged_registration_reject(registration=registration, by=request.user,
+                                                     reason=form.cleaned_data["reason"])
+                messages.success(request, _("Anmälan är avvisad och den som anmälde sig har fått besked."))
+                return redirect("evaluations:dashboard")
+        except services.CaseStateError as error:
+            messages.error(request, str(error))
+            return redirect(registration)
+    return render(request, "evaluations/flagged_registration.html", {"registration": registration, "form": form})
 
 
 # --- the case page and its steps ------------------------------------------------------------------
@@ -166,17 +213,25 @@ def page_actions(case: Evaluation, user) -> list[str]:
     return [t.name for t in case.get_available_user_state_transitions(user) if t.name in PAGE_ACTIONS]
 
 
+# How a case ended says whether its survey was answered, and when: hidden from those who read the answers.
+SURVEY_EVENTS = ("survey_answered", "closed")
+
+
 @login_required
 def case_detail(request, case_id, bound_actions=None, status=200):
     case = visible_case(request, case_id)
     steps_with_pages = page_actions(case, request.user)
+    survey_time = request.user.has_perm("evaluations.see_survey_events", case)
+    events = case.events.select_related("actor")
+    if not survey_time:
+        events = events.exclude(action__in=SURVEY_EVENTS)
     context = {
         "case": case,
-        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk),
+        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk, survey_time=survey_time),
         "actions": available_actions(case, request.user, bound_actions),
         "page_actions": steps_with_pages,
         "can_submit": "submit_material" in steps_with_pages,
-        "events": case.events.select_related("actor"),
+        "events": events,
         "show_personnummer": request.user.has_perm("evaluations.see_personnummer", case),
         # Notes hold internal reasons (overrides, declines): the office reads them, not every party.
         "show_event_notes": request.user.has_perm("evaluations.manage_case", case),
@@ -268,6 +323,7 @@ def dashboard(request):
         "page_obj": page,
         "state_counts": [(Evaluation.State(s), n) for s, n in counts.items()],
         "registration_queue": selectors.registration_queue()[:20],
+        "flagged_registrations": list(PendingRegistration.objects.flagged().select_related("existing_case")[:20]),
         "assignment_queue": selectors.assignment_queue()[:20],
         "querystring_without_page": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "export_querystring": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
@@ -389,10 +445,11 @@ def evaluator_home(request):
 
 @role_required("quality")
 def quality_home(request):
-    cases = Evaluation.objects.visible_to(request.user).with_related()
+    # The reports themselves, not the cases' states: a certificate issued early (certified, not yet
+    # reviewed) still waits for its review, and a purged report leaves the queue.
     context = {
-        "to_review": cases.filter(state=Evaluation.State.REPORT_DELIVERED).order_by("report_delivered_at"),
-        "reviewed": cases.exclude(state=Evaluation.State.REPORT_DELIVERED).order_by("-quality_reviewed_at")[:50],
+        "to_review": report_selectors.queue_rows(report_selectors.quality_queue(), request.user),
+        "reviewed": report_selectors.queue_rows(report_selectors.recently_reviewed(), request.user),
     }
     return render(request, "evaluations/quality_home.html", context)
 

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_htmx",
     "django_q",
     "csp",
@@ -112,6 +114,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor (if any) verified this session; then keep the unverified out of everything else.
+    "django_otp.middleware.OTPMiddleware",
+    "mittist.accounts.middleware.SecondFactorMiddleware",
     "mittist.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -176,16 +181,54 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
+# Lock-out counts failures three ways, each against its own limit (mittist/accounts/lockout.py): one
+# account from one address (AXES_FAILURE_LIMIT), one account from anywhere (guessing spread over many
+# addresses), and one address against any accounts (password spraying; a clinic shares one address, so higher).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+MITTIST_LOCKOUT_ACCOUNT_LIMIT = env_int("MITTIST_LOCKOUT_ACCOUNT_LIMIT", 10)
+MITTIST_LOCKOUT_ADDRESS_LIMIT = env_int("MITTIST_LOCKOUT_ADDRESS_LIMIT", 30)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "mittist.accounts.lockout.LockoutHandler"
+for _name in ("AXES_FAILURE_LIMIT", "MITTIST_LOCKOUT_ACCOUNT_LIMIT", "MITTIST_LOCKOUT_ADDRESS_LIMIT"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The login form posts the e-mail as "username"; count it case-folded, as login matches it.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "mittist.accounts.views.axes_username"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# Behind AXES_PROXY_COUNT proxies (nginx alone: 1) the client is the X-Forwarded-For entry the first proxy
+# appended; ipware counts only the proxies listed in the header, the last one being the socket's peer.
+# With none, only the socket's address counts, so a client cannot choose its own by sending the header.
+_PROXIES = env_int("AXES_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = _PROXIES - 1 if _PROXIES > 0 else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _PROXIES > 0 else ("REMOTE_ADDR",)
+
+# Password-reset mails: at most this many an hour to one account and from one address. Past the
+# account's limit the page answers as always (no mail); past the address's it says to wait.
+MITTIST_PASSWORD_RESET_PER_ACCOUNT_PER_HOUR = env_int("MITTIST_PASSWORD_RESET_PER_ACCOUNT_PER_HOUR", 3)
+MITTIST_PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("MITTIST_PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 10)
+
+# Two-factor sign-in (django-otp, TOTP plus one-time recovery codes). Required for the roles in
+# mittist/accounts/rules.py (coordinator, quality group, admin); others may turn it on.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Mitt-i-ST")
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after every wrong code in a row
+MITTIST_RECOVERY_CODES = env_int("MITTIST_RECOVERY_CODES", 10)
+
+# Public registration: the e-mail address is confirmed before anything is created.
+MITTIST_REGISTRATION_CONFIRM_HOURS = env_int("MITTIST_REGISTRATION_CONFIRM_HOURS", 48)
+MITTIST_REGISTRATIONS_PER_ADDRESS_PER_HOUR = env_int("MITTIST_REGISTRATIONS_PER_ADDRESS_PER_HOUR", 5)
+# Mails to one e-mail address from the form, so nobody can use it to flood someone's inbox.
+MITTIST_REGISTRATION_MAILS_PER_EMAIL_PER_HOUR = env_int("MITTIST_REGISTRATION_MAILS_PER_EMAIL_PER_HOUR", 3)
+for _name in (
+    "MITTIST_PASSWORD_RESET_PER_ACCOUNT_PER_HOUR", "MITTIST_PASSWORD_RESET_PER_ADDRESS_PER_HOUR",
+    "MITTIST_RECOVERY_CODES", "MITTIST_REGISTRATION_CONFIRM_HOURS", "MITTIST_REGISTRATIONS_PER_ADDRESS_PER_HOUR",
+    "MITTIST_REGISTRATION_MAILS_PER_EMAIL_PER_HOUR",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 
 # --- Internationalisation -------------------------------------------------------------------------
 # Swedish is the source language of every string; English comes from locale/en.
@@ -395,10 +438,14 @@ MITTIST_VERIFY_ATTEMPTS_PER_HOUR = env_int("MITTIST_VERIFY_ATTEMPTS_PER_HOUR", 2
 # The survey's aggregates show a region only when at least this many answers come from it.
 MITTIST_SURVEY_MIN_GROUP = env_int("MITTIST_SURVEY_MIN_GROUP", 5)
 MITTIST_CERTIFICATE_ISSUER = env_str("MITTIST_CERTIFICATE_ISSUER", "Svensk förening för allmänmedicin (SFAM)")
+# The read log ("Vem har läst"): the same reader reading the same thing again within this many minutes adds
+# to one row's count instead of a new row (a reload is not a new reading).
+MITTIST_READLOG_COALESCE_MINUTES = env_int("MITTIST_READLOG_COALESCE_MINUTES", 10)
 for _name in (
     "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
     "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
     "MITTIST_PURGE_NOTICE_DAYS", "MITTIST_PURGE_SWEEP_MINUTES", "MITTIST_REPORT_CHECK_MAX_MB",
+    "MITTIST_READLOG_COALESCE_MINUTES",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")

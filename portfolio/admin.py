@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from mittist.admin import ReadOnlyAdmin
+
 from .models import Document, Recording, Section, SelfEvaluation, SelfEvaluationTemplate, SupervisorLink
 
 QUESTION_KINDS = ("text", "rating")
@@ -95,26 +97,6 @@ class SelfEvaluationTemplateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and SelfEvaluation.objects.filter(template=obj).exists():
-            return False
-        return super().has_delete_permission(request, obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with the view permission; changed only through the app's services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Never here, one by one (nothing would be audited, and a lost section is lost text). But a case
-        # deleted in the admin takes its portfolio with it: the admin asks this method about every
-        # related row and would refuse the whole deletion if it said no there too.
-        match = getattr(request, "resolver_match", None)
-        own_pages = f"admin:{self.opts.app_label}_{self.opts.model_name}_"
-        if match is None or (match.view_name or "").startswith(own_pages):
             return False
         return super().has_delete_permission(request, obj)
 

@@ -6,12 +6,12 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfölj"
 
     def ready(self):
-        # The core shows these on the case timeline without importing the portfolio.
-        from evaluations.models import ACTION_LABELS
+        from evaluations.extensions import register_action_labels
 
         from .audit import ACTION_LABELS as PORTFOLIO_LABELS
 
-        ACTION_LABELS.update(PORTFOLIO_LABELS)
+        # The core shows these on the case timeline without importing the portfolio.
+        register_action_labels(PORTFOLIO_LABELS)
 
         from evaluations.extensions import register_trainee_questions
 
@@ -34,3 +34,13 @@ class PortfolioConfig(AppConfig):
         register_material_purger(purge_material)
         register_material_holder(holds_material)
         register_material_download(_("Hämta materialet (PDF och dokument, ZIP)"), "portfolio:material_download", 10)
+
+        from evaluations.extensions import register_data_eraser, register_data_exporter
+
+        from . import personal_data
+        from .reads import register_read_kinds
+
+        # The trainee's own data: the portfolio's part of the download and of the erasure.
+        register_data_exporter("portfolio", _("Portföljen, inspelningarna och dokumenten"), personal_data.export, 10)
+        register_data_eraser(personal_data.erase, 10)
+        register_read_kinds()

@@ -32,12 +32,15 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Schemaläggning"
 
     def ready(self):
-        # The core shows these on the case timeline without importing this app.
-        from evaluations.models import ACTION_LABELS
+        from evaluations.extensions import register_action_labels, register_after_change
 
         from .audit import ACTION_LABELS as SCHEDULING_LABELS
 
-        ACTION_LABELS.update(SCHEDULING_LABELS)
+        # The core shows these on the case timeline without importing this app.
+        register_action_labels(SCHEDULING_LABELS)
+        # Reminders follow the case's deadlines; the calendar invite follows its practice day.
+        register_after_change("state_changed", "scheduling.reminders.replan_reminders")
+        register_after_change("practice_day_changed", "scheduling.practice_day.practice_day_changed")
 
         from evaluations.extensions import register_report_panel
 
@@ -53,4 +56,14 @@ class SchedulingConfig(AppConfig):
         # The notes written here leave SFAM with the rest of the material (evaluations/purge.py runs these).
         register_material_purger(purge_material)
         register_material_holder(holds_material)
+        from django.utils.translation import gettext_lazy as _
+
+        from evaluations.extensions import register_data_eraser, register_data_exporter
+
+        from . import personal_data
+
+        # The trainee's own data: the proposed days and the programme; their comments erased with the person.
+        register_data_exporter("practice_day", _("Praktikdagen: föreslagna datum och programmet"),
+                               personal_data.export, 20)
+        register_data_eraser(personal_data.erase, 20)
         post_migrate.connect(register_reminder_sweep, sender=self, dispatch_uid="scheduling.register_reminder_sweep")

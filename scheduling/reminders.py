@@ -251,6 +251,13 @@ def _trainee_action_url(kind: Kind, case: Evaluation) -> str:
     return _url("evaluations:case_detail", case.pk)
 
 
+def _evaluator_action_url(kind: Kind, case: Evaluation) -> str:
+    # The report reminders lead straight to the report form (the core's reports app, always there).
+    if kind.deadline == d.REPORT:
+        return _url("reports:write", case.pk)
+    return _url("evaluations:case_detail", case.pk)
+
+
 def _supervisor(case: Evaluation) -> tuple[Recipient, dict]:
     """The supervisor: the address the newest statement link went to, else the one in the registration.
 
@@ -284,7 +291,7 @@ def reminder_recipients(reminder: Reminder) -> list[tuple[str, Recipient, dict]]
         if role == "trainee":
             out.append((role, Recipient.of(case.trainee), {"action_url": _trainee_action_url(kind, case)}))
         elif role == "evaluator" and case.evaluator is not None:
-            out.append((role, Recipient.of(case.evaluator.user), {"action_url": case_url}))
+            out.append((role, Recipient.of(case.evaluator.user), {"action_url": _evaluator_action_url(kind, case)}))
         elif role == "office":
             # The office reads Swedish.
             out.append((role, Recipient(email=settings.MITTIST_OFFICE_EMAIL, name="Mitt-i-ST"), {"action_url": case_url}))

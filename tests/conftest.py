@@ -43,6 +43,22 @@ def _data_migration_rows(request):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """Staff must give a second factor: a test's force_login gives it, as the real second step would."""
+    from django.test import Client
+    from django.test.client import ClientMixin
+
+    from tests.second_factor import needs_second_factor, verify_session
+
+    def force_login(self, user, backend=None):
+        ClientMixin.force_login(self, user, backend)
+        if needs_second_factor(user):
+            verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.LANGUAGE_CODE = "sv"
     # PBKDF2's deliberate slowness costs ~0.7 s a user; tests make hundreds.

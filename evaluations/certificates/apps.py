@@ -5,3 +5,15 @@ class CertificatesConfig(AppConfig):
     name = "evaluations.certificates"
     label = "certificates"
     verbose_name = "Intyg"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from evaluations.extensions import register_data_eraser, register_data_exporter
+
+        from . import personal_data
+
+        personal_data.register_read_kinds()
+        # The trainee's own data: the certificate and its PDF; erased with the rest of the person.
+        register_data_exporter("certificate", _("Intyget"), personal_data.export, 40)
+        register_data_eraser(personal_data.erase, 40)

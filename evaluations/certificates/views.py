@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
 from evaluations.views import case_detail, visible_case
 from mittist.forms import add_validation_error
@@ -29,6 +30,7 @@ from . import services
 from .forms import IssueEarlyForm, RevokeForm, VerifyForm
 from .models import normalize_code
 from .pdf import render_certificate_pdf
+from .personal_data import CERTIFICATE_READ
 from .rules import certificate_of
 from .selectors import certificate_for_code
 
@@ -59,6 +61,7 @@ def download(request, case_id):
             return response
         raise PermissionDenied
     response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    record_view(request, case, CERTIFICATE_READ)
     filename = pdf_filename("intyg-mitt-i-st", certificate.trainee_name, "intyg")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store, private"

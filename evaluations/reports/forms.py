@@ -69,14 +69,12 @@ class ReportForm(forms.Form):
                     # The question itself is shown above its answer (Field.question), not as help text.
                     self.fields[f"{item['key']}_{number}"] = DraftField(label=label, required=item.get("required", True))
             else:
-                self.fields[item["key"]] = DraftField(
-                    label=localized(item, "label"), required=item.get("required", True),
-                    help_text=escape(localized(item, "help")),
-                )
+                # The section's help stands once, under its heading (Part.help), not again under the field.
+                self.fields[item["key"]] = DraftField(label=localized(item, "label"), required=item.get("required", True))
 
     def clean(self):
         cleaned = super().clean()
-        for key, value in cleaned.items():
+        for key, value in list(cleaned.items()):  # add_error takes the key out of cleaned_data
             if value and len(value) > MAX_ANSWER_LENGTH:
                 self.add_error(key, _(
                     "Texten är för lång: %(length)s tecken, högst %(max)s går att spara per fält. "
@@ -132,15 +130,20 @@ class ReviewForm(forms.Form):
     )
     send_to_evaluator = forms.BooleanField(label=gettext_lazy("Skicka kommentarerna till värderaren"), required=False)
 
-    def __init__(self, review: QualityReview, *args, **kwargs):
+    use_required_attribute = False  # the browser must not block saving a draft with items unanswered
+
+    def __init__(self, review: QualityReview, *args, completing: bool = True, **kwargs):
+        """`completing`: every checklist item must be answered (so the page shows none as optional);
+        a draft may leave items open."""
         kwargs.setdefault("initial", {"comments": review.comments, "send_to_evaluator": review.send_to_evaluator,
                                       **{f"item_{k}": v for k, v in review.answers.items()}})
         super().__init__(*args, **kwargs)
         self.review = review
         for item in review.checklist.items:
             self.fields[f"item_{item['key']}"] = forms.ChoiceField(
-                label=localized(item, "label"), required=False, choices=QualityReview.Answer.choices,
+                label=localized(item, "label"), required=completing, choices=QualityReview.Answer.choices,
                 widget=forms.RadioSelect, help_text=escape(localized(item, "help")),
+                error_messages={"required": _("Svara på den här punkten innan granskningen registreras.")},
             )
 
     def checklist_fields(self):

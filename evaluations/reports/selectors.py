@@ -56,6 +56,47 @@ def report_facts(case: Evaluation) -> ReportFacts:
     )
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """One report on the quality group's home: who, when delivered, on time or late, and who has taken it."""
+
+    report: Report
+    case: Evaluation
+    taken_by: str
+    taken_by_me: bool
+    reviewed_by: str
+
+    @property
+    def delivered_at(self) -> datetime:
+        return self.report.delivered_at
+
+    @property
+    def late(self) -> bool:
+        return self.report.delivered_late
+
+
+def _review_of(report: Report) -> QualityReview | None:
+    try:
+        return report.review
+    except QualityReview.DoesNotExist:  # not taken yet: the reverse one-to-one has nothing
+        return None
+
+
+def queue_rows(reports, user) -> list[QueueRow]:
+    rows = []
+    for report in reports:
+        review = _review_of(report)
+        completed = review is not None and review.completed_at is not None
+        taken = review is not None and not completed and review.reviewer_id is not None
+        rows.append(QueueRow(
+            report=report, case=report.case,
+            taken_by=review.reviewer_name if taken else "",
+            taken_by_me=taken and review.reviewer_id == user.pk,
+            reviewed_by=review.reviewer_name if completed else "",
+        ))
+    return rows
+
+
 def quality_queue() -> QuerySet:
     """Delivered reports not yet reviewed (nor purged), the oldest delivery first."""
     return (
@@ -66,8 +107,9 @@ def quality_queue() -> QuerySet:
 
 
 def recently_reviewed(limit: int = 50) -> QuerySet:
+    """The latest recorded reviews, newest first (purged reports too: their tombstone says who and when)."""
     return (
-        Report.objects.filter(case__quality_reviewed_at__isnull=False)
+        Report.objects.filter(delivered_at__isnull=False, case__quality_reviewed_at__isnull=False)
         .select_related("case__trainee", "case__evaluator__user", "review")
         .order_by("-case__quality_reviewed_at")[:limit]
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from evaluations import notifications
 from evaluations.extensions import trainee_questions
 from evaluations.models import CaseEvent, Evaluation
+from evaluations.readlog import record_read
 from evaluations.services import CaseStateError, check_step, locked_case, take_step
 from mittist import crypto
 from mittist.autosave import AutosaveRefused, VersionConflict
@@ -27,6 +28,7 @@ from mittist.definitions import localized
 from mittist.mailer import queue_task_on_commit
 from mittist.text import clean_text
 
+from . import reads
 from .models import (
     QualityChecklist,
     QualityReview,
@@ -258,6 +260,8 @@ def share_viewed(*, share: ReportShare, what: str = "report") -> ReportShare:
         share.save(update_fields=["view_count", "last_viewed_at"])
         note = share.name if what == "report" else f"{share.name} (PDF)"
         CaseEvent.record(share.report.case, None, "report_share_opened", note=note)
+        record_read(case=share.report.case, what=reads.SHARED if what == "report" else reads.SHARED_PDF,
+                    share_name=share.name)
     return share
 
 

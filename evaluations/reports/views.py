@@ -19,13 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.extensions import panels_for, registry, trainee_questions
+from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
 from evaluations.views import visible_case
 from mittist.autosave import autosave_reply, base_version, differences, form_errors_reply
 from mittist.forms import add_validation_error
 from mittist.pdf import pdf_filename
 
-from . import selectors, services
+from . import reads, selectors, services
 from .forms import ReportForm, ReviewForm, ShareForm, report_parts
 from .models import QualityReview, Report, ReportShare
 from .rules import report_of
@@ -160,6 +161,7 @@ def preview(request, case_id):
         "preview": True,
         "facts": selectors.report_facts(case),
     }
+    record_view(request, case, reads.REPORT_PREVIEW)
     return _no_store(render(request, "reports/read.html", context))
 
 
@@ -212,6 +214,7 @@ def read(request, case_id):
         "facts": selectors.report_facts(case),
         "can_share": user.has_perm("reports.share", case),
     }
+    record_view(request, case, reads.REPORT)
     return _no_store(render(request, "reports/read.html", context))
 
 
@@ -232,7 +235,9 @@ def pdf(request, case_id):
         raise Http404
     if not request.user.has_perm("reports.read", case):
         raise PermissionDenied
-    return _pdf_response(report, pdf_filename("mitt-i-st-rapport", case.trainee.full_name, "rapport"))
+    response = _pdf_response(report, pdf_filename("mitt-i-st-rapport", case.trainee.full_name, "rapport"))
+    record_view(request, case, reads.REPORT_PDF)
+    return response
 
 
 # --- sharing ----------------------------------------------------------------------------------------
@@ -400,7 +405,7 @@ def review(request, case_id):
                 messages.success(request, _("Rapporten är tillbaka i kön för någon annan att granska."))
                 return redirect("evaluations:quality_home")
             if action in {"save", "complete"} and mine:
-                form = ReviewForm(existing, request.POST)
+                form = ReviewForm(existing, request.POST, completing=action == "complete")
                 if form.is_valid():
                     saved = services.review_save(
                         review=existing, by=user, answers=form.answers(), comments=form.cleaned_data["comments"],
@@ -413,6 +418,15 @@ def review(request, case_id):
                     services.review_complete(review=saved, by=user)
                     messages.success(request, _("Granskningen är registrerad och intyget är utfärdat."))
                     return redirect("evaluations:quality_home")
+                if action == "complete":
+                    # Not complete yet: what was answered is kept as a draft, the open items are marked.
+                    draft = ReviewForm(existing, request.POST, completing=False)
+                    if draft.is_valid():
+                        existing = services.review_save(
+                            review=existing, by=user, answers=draft.answers(), comments=draft.cleaned_data["comments"],
+                            send_to_evaluator=draft.cleaned_data["send_to_evaluator"],
+                            base_version=base_version(request.POST),
+                        )
                 status = 400
             else:
                 raise PermissionDenied
@@ -436,4 +450,6 @@ def review(request, case_id):
         "can_take": user.has_perm("reports.review", case) and (existing is None or existing.reviewer_id is None),
         "review_rows": selectors.review_rows(existing) if existing and existing.is_completed else [],
     }
+    if request.method == "GET":
+        record_view(request, case, reads.REPORT_REVIEW)
     return _no_store(render(request, "reports/review.html", context, status=status))

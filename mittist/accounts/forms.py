@@ -20,3 +20,24 @@ class AnyUserPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return get_user_model().objects.filter(email__iexact=email, is_active=True)
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label=_("Kod"), max_length=20, strip=True,
+        help_text=_("Sex siffror från autentiseringsappen, eller en av dina reservkoder."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false",
+                                      "autocapitalize": "off"}),
+    )
+
+
+class EnrolForm(forms.Form):
+    token = forms.CharField(
+        label=_("Kod från appen"), max_length=10, strip=True,
+        help_text=_("De sex siffror som appen visar för Mitt-i-ST just nu."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ResetSecondFactorForm(forms.Form):
+    reason = forms.CharField(label=_("Skäl"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 
 
 class Role(models.TextChoices):
@@ -92,3 +93,93 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_quality_reviewer(self) -> bool:
         return self.role == Role.QUALITY
+
+
+class AccountEvent(models.Model):
+    """The audit trail of an account's security: second factor, lock-outs and who lifted them."""
+
+    class Action(models.TextChoices):
+        MFA_ENROLLED = "mfa_enrolled", _("Tvåstegsverifiering aktiverad")
+        MFA_DISABLED = "mfa_disabled", _("Tvåstegsverifiering avstängd")
+        MFA_RESET = "mfa_reset", _("Tvåstegsverifiering återställd av administratör")
+        RECOVERY_CODES_CREATED = "recovery_codes_created", _("Nya reservkoder skapade")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Inloggning med reservkod")
+        UNLOCKED = "unlocked", _("Inloggningsspärr hävd")
+        UNLOCKED_BY_RESET = "unlocked_by_reset", _("Inloggningsspärr hävd genom nytt lösenord")
+
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="account_events",
+        verbose_name=_("konto"),
+    )
+    # The address the event was about, also when no account has it (a lock-out of a guessed address).
+    username = models.CharField(_("e-post"), max_length=254)
+    at = models.DateTimeField(_("tid"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("utförd av")
+    )
+    action = models.CharField(_("händelse"), max_length=40, choices=Action.choices)
+    note = models.TextField(_("anteckning"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("kontohändelse")
+        verbose_name_plural = _("kontohändelser")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    @classmethod
+    def record(cls, user, by, action: str, *, username: str = "", note: str = "") -> "AccountEvent":
+        return cls.objects.create(
+            user=user, username=username or (user.email if user else ""),
+            actor=by if by is not None and by.is_authenticated else None, action=action, note=note,
+        )
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """One-time recovery codes for when the authenticator app is lost; only their keyed hashes are stored."""
+
+    class Meta(Device.Meta):
+        verbose_name = _("reservkoder")
+        verbose_name_plural = _("reservkoder")
+
+    def get_throttle_factor(self):
+        return 1
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at=None).count()
+
+    def verify_token(self, token):
+        allowed, _detail = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = self.codes.filter(code_hash=recovery_code_hash(token), used_at=None).update(used_at=timezone.now())
+        if used:
+            self.throttle_reset(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+def normalise_recovery_code(token) -> str:
+    return "".join(ch for ch in str(token).lower() if ch.isalnum())
+
+
+def recovery_code_hash(token) -> str:
+    from mittist.crypto import lookup_hash
+
+    return lookup_hash("recovery-code:" + normalise_recovery_code(token))
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reservkod")
+        verbose_name_plural = _("reservkoder")
+
+    def __str__(self):
+        return f"{self.device_id}: {'använd' if self.used_at else 'oanvänd'}"

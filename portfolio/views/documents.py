@@ -22,8 +22,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from evaluations.readlog import record_view
 from evaluations.views import visible_case
 
+from .. import reads
 from ..models import Document
 from ..services.common import PortfolioError
 from ..services.documents import DocumentStorageError, document_remove, document_storage, document_upload
@@ -159,6 +161,7 @@ def download(request, document_id):
     case = visible_case(request, document.case_id)  # someone else's case: 404
     if not request.user.has_perm("portfolio.read_content", case):  # e.g. the coordinator: 403
         raise PermissionDenied
+    record_view(request, case, reads.DOCUMENT, document.get_kind_display())
     storage = document_storage()
     if _is_s3(storage):
         # Private object: a presigned GET that expires after the storage's querystring_expire (120 s).

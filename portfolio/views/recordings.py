@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
+from evaluations.readlog import record_view
 from evaluations.views import visible_case
 from mittist.forms import add_validation_error
 
+from .. import reads
 from ..models import Recording, SelfEvaluationTemplate
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS
 from ..services import recordings as services
@@ -260,6 +262,8 @@ def recording_list(request, case_id):
             for field in form.fields.values():
                 field.disabled = True
     context = _context(request, case, recordings=recordings, form=form, full=full)
+    if request.method == "GET":
+        record_view(request, case, reads.RECORDINGS)
     return render(request, "portfolio/recordings/list.html", context, status=status)
 
 
@@ -285,6 +289,8 @@ def recording_edit(request, case_id, recording_id):
                 return redirect("portfolio:recordings", case.pk)
         status = 400
     context = _context(request, case, recording=recording, number=_number_of(case, recording), form=form)
+    if request.method == "GET":
+        record_view(request, case, reads.RECORDINGS, context["number"])
     return render(request, "portfolio/recordings/edit.html", context, status=status)
 
 
@@ -338,6 +344,7 @@ def self_evaluation(request, case_id, recording_id):
     if not can_edit:
         context["answers"] = _read_only_answers(template, evaluation)
         if request.method != "POST":
+            record_view(request, case, reads.SELF_EVALUATION, context["number"])
             return render(request, "portfolio/recordings/self_evaluation.html", context)
         if request.user.pk != case.trainee_id:
             raise PermissionDenied

@@ -17,9 +17,10 @@ from django.urls import path, register_converter, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from evaluations.readlog import record_view
 from evaluations.views import visible_case
 
-from .. import selectors
+from .. import reads, selectors
 from ..forms import CONFLICT_MESSAGE, SectionForm
 from ..models import Document, Section
 from ..sections import TRAINEE_SECTIONS
@@ -91,6 +92,8 @@ def overview(request, case_id):
         "photo": status.documents.get(Document.Kind.PHOTO),
         "recordings_complete": recordings_complete,
     }
+    if can_read:
+        record_view(request, case, reads.PORTFOLIO_OVERVIEW)
     return render(request, "portfolio/sections/overview.html", context)
 
 
@@ -149,6 +152,7 @@ def section_page(request, case_id, code):
     if not can_edit and not user.has_perm("portfolio.read_content", case):
         raise PermissionDenied
     form = SectionForm(section.definition, initial=section.data, read_only=not can_edit)
+    record_view(request, case, reads.PORTFOLIO_SECTION, section.code)
     return _render_section(request, case, section, form, version=section.version)
 
 

@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from evaluations.models import Evaluation
+from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
 from evaluations.views import role_required, visible_case
 
+from .. import reads
 from ..pdf import build_package, pdf_filename, render_pdf
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS, portfolio_status
 from ..services.submission import MaterialIncomplete, material_submit
@@ -110,6 +112,7 @@ def reading(request, case_id):
         "preview": case.material_submitted_at is None,
         "link_base": "",
     }
+    record_view(request, case, reads.MATERIAL)
     response = render(request, "portfolio/submission/reading.html", context)
     add_never_cache_headers(response)
     return response
@@ -123,6 +126,7 @@ def reading_pdf(request, case_id):
     if refused:
         return refused
     pdf = render_pdf(build_package(case), today=timezone.localdate())
+    record_view(request, case, reads.MATERIAL_PDF)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
     response["Cache-Control"] = "no-store"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from evaluations import services
 from mittist.accounts.models import Role, User
 from tests.conftest import PASSWORD
+from tests.second_factor import current_code, enrol
 
 LOGIN = reverse("accounts:login")
 LOGOUT = reverse("accounts:logout")
@@ -47,8 +48,17 @@ def test_login_by_email_in_any_case(client, make_user, typed):
     assert is_logged_in_as(client, user)
 
 
-def test_login_then_lands_on_the_role_page(client, coordinator):
+def test_login_then_lands_on_the_role_page(client, trainee):
+    response = client.post(LOGIN, {"username": trainee.email, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("evaluations:trainee_home")
+    assert response.status_code == 200
+
+
+def test_staff_login_lands_on_the_role_page_after_the_second_factor(client, coordinator):
+    device = enrol(coordinator)
     response = client.post(LOGIN, {"username": coordinator.email, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:second_factor_verify"))
+    response = client.post(response.redirect_chain[-1][0], {"token": current_code(device)}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("evaluations:dashboard")
     assert response.status_code == 200
 

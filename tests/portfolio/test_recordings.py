@@ -672,7 +672,7 @@ def test_admin_keeps_a_template_in_use_read_only(client, admin_user, recording, 
     assert 'name="title"' in page.content.decode()
 
 
-def test_admin_deletes_nothing_one_by_one_but_a_deleted_case_takes_its_portfolio(
+def test_admin_deletes_nothing_neither_one_by_one_nor_with_its_case(
     client, admin_user, case, recording, trainee
 ):
     services.self_evaluation_save(recording=recording, by=trainee, answers={}, base_version=0)
@@ -683,7 +683,8 @@ def test_admin_deletes_nothing_one_by_one_but_a_deleted_case_takes_its_portfolio
     changelist = client.get(reverse("admin:portfolio_recording_changelist")).content.decode()
     assert "delete_selected" not in changelist
 
+    # A case leaves only through the purge (which keeps its audit trail), never through the admin.
     response = client.post(reverse("admin:evaluations_evaluation_delete", args=[case.pk]), {"post": "yes"})
-    assert response.status_code == 302
-    assert not Evaluation.objects.filter(pk=case.pk).exists()
-    assert not Recording.objects.exists() and not Section.objects.exists() and not SelfEvaluation.objects.exists()
+    assert response.status_code == 403
+    assert Evaluation.objects.filter(pk=case.pk).exists()
+    assert Recording.objects.exists() and Section.objects.exists() and SelfEvaluation.objects.exists()

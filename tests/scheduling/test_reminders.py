@@ -404,6 +404,19 @@ def test_reminder_mails_link_to_the_action(case_in, sweep, mailoutbox):
     assert f'href="{submit}"' in trainee_mail.alternatives[0][0]
 
 
+def test_report_reminders_link_the_evaluator_to_the_report_form(case_in, sweep, mailoutbox, client):
+    case = case_in(S.PRACTICE_DAY_HELD)  # the report is due 22 March
+    sweep(date(2026, 3, 15))
+    (message,) = mailoutbox
+    write = f"{SITE}/arenden/{case.pk}/rapport/skriv/"
+    assert write in message.body and f'href="{write}"' in message.alternatives[0][0]
+    assert "Skriv rapporten" in message.body
+    assert "markerar du det i ärendet" not in message.body  # the report is sent from the form, not marked
+    # The promise holds: the link opens the form for the evaluator.
+    client.force_login(case.evaluator.user)
+    assert client.get(write.removeprefix(SITE)).status_code == 200
+
+
 def test_reminder_mails_are_in_the_recipients_language(case_in, sweep, mailoutbox):
     case = case_in(S.PRACTICE_DAY_HELD)
     case.evaluator.user.language = "en"

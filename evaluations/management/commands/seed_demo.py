@@ -12,8 +12,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from evaluations import notifications, services
+from evaluations import extensions, notifications, services
 from evaluations.models import Evaluation, Evaluator
+from mittist.accounts.demo import demo_code, demo_secret, enrol_demo_staff
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
 from mittist.mailer import queue_task_on_commit
@@ -64,7 +65,10 @@ class Command(BaseCommand):
                 self.load()
             # Reminders are planned by the worker, as after any real change.
             for case_id in Evaluation.objects.values_list("pk", flat=True):
-                queue_task_on_commit("scheduling.reminders.replan_reminders", str(case_id))
+                for task in extensions.tasks_after("state_changed"):
+                    queue_task_on_commit(task, str(case_id))
+        # Staff sign in with a second factor; in the demo it is one public key (`make otp` prints the code).
+        enrol_demo_staff(User.objects.filter(email__in=[email for email, _name, _role in DEMO_USERS]))
         self.print_logins()
 
     def load(self):
@@ -145,3 +149,8 @@ class Command(BaseCommand):
         for email, name, role in DEMO_USERS:
             label = "BT-läkare" if email.startswith("bt-") else Role(role).label
             self.stdout.write(f"  {label:<16} {email:<28} {name}")
+        code, _seconds = demo_code()
+        self.stdout.write(
+            f"Koordinator, kvalitetsgrupp och admin loggar in med en tvåstegskod: `make otp` skriver ut den "
+            f"(nu {code}), eller lägg in nyckeln {demo_secret()} i en autentiseringsapp."
+        )

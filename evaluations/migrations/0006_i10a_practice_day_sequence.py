@@ -18,7 +18,7 @@ def from_audit_trail(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluations', '0003_pending_file_deletion'),
+        ('evaluations', '0005_merge_i11a_i11c'),
     ]
 
     operations = [

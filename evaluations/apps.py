@@ -16,6 +16,8 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "Mitt-i-ST"
 
     def ready(self):
+        import mittist.search  # noqa: F401  (registers the accent-folding function on SQLite connections)
+
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="evaluations.create_cache_table")
 
         from evaluations.extensions import register_case_panel

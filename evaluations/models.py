@@ -99,6 +99,13 @@ class EvaluationQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("trainee", "evaluator__user")
 
+    def late(self):
+        """Past their next deadline, or waiting for a practice day with material that came in late."""
+        return self.filter(
+            Q(next_due_on__lt=local_today())
+            | Q(material_submitted_late=True, state__in=Evaluation.LATE_MATERIAL_STATES)
+        )
+
 
 class Evaluation(ConcurrentTransitionMixin, models.Model):
     """One trainee's Mitt-i-ST, from registration to closing."""
@@ -140,6 +147,9 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     # The evaluator can be replaced until the report exists (domain: the report belongs to one evaluator).
     REASSIGNABLE_STATES = PROCESS[1:7]
     QUALITY_VISIBLE_STATES = [S.REPORT_DELIVERED, S.QUALITY_REVIEWED, S.CERTIFIED, S.CLOSED]
+    # Material that came in after its deadline is flagged as late until the practice day is held:
+    # until then the evaluator has less time to read it, and the office follows it up.
+    LATE_MATERIAL_STATES = [S.MATERIAL_SUBMITTED]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     state = FSMField(_("status"), default=S.REGISTERED, choices=State.choices, protected=True, db_index=True)
@@ -182,6 +192,10 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     evaluator_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     contact_made_on = models.DateField(_("kontakt tagen"), null=True, blank=True, editable=False)
     practice_day = models.DateField(_("praktikdag"), null=True, blank=True, editable=False)
+    # The SEQUENCE of the day's calendar event: 0 when first agreed, one up per move or new agreement
+    # (None until a day is agreed). Kept here, set by the transitions, so that a downloaded .ics is
+    # right the moment the day changes, whether or not the worker has sent the update yet.
+    practice_day_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     material_submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     material_submitted_late = models.BooleanField(default=False, editable=False)
     practice_day_held_on = models.DateField(null=True, blank=True, editable=False)
@@ -307,6 +321,15 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return bool(self.next_due_on and self.next_due_on < local_today())
 
     @property
+    def material_late(self) -> bool:
+        """The material came in after its deadline and the practice day is still to come (see late())."""
+        return self.material_submitted_late and self.state in self.LATE_MATERIAL_STATES
+
+    @property
+    def is_late(self) -> bool:
+        return self.is_overdue or self.material_late
+
+    @property
     def days_left(self) -> int | None:
         if not self.next_due_on:
             return None
@@ -340,6 +363,9 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     def trainee_texts_open(self) -> bool:
         """The trainee writes until the material is submitted (a coordinator can reopen it)."""
         return self.material_submitted_at is None and self.state not in self.ENDED_STATES
+
+    def bump_practice_day_sequence(self) -> None:
+        self.practice_day_sequence = 0 if self.practice_day_sequence is None else self.practice_day_sequence + 1
 
     # --- conditions -------------------------------------------------------------------------------
     def registration_is_accepted(self) -> bool:
@@ -463,6 +489,8 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     )
     def agree_practice_day(self, on: date) -> str:
         self.practice_day = on
+        # A day agreed again after one that was not held is a change of the same calendar event.
+        self.bump_practice_day_sequence()
         # A new day after one that was not held: the material sent for it still stands.
         return self.S.MATERIAL_SUBMITTED if self.material_submitted_at else self.S.PRACTICE_DAY_AGREED
 
@@ -475,6 +503,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     )
     def reschedule_practice_day(self, on: date, reason: str) -> str:
         self.practice_day = on
+        self.bump_practice_day_sequence()
         # A day moved forward past submission may now make the material late; it stays as it was sent.
         return self.state
 

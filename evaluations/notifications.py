@@ -43,7 +43,7 @@ def _recipients(kind: str, case: Evaluation, extra: dict) -> list[Recipient]:
         return [trainee] + ([evaluator] if evaluator else [])
     if kind == "previous_evaluator_released":
         return [Recipient(email=extra["email"], name=extra["name"], language=extra.get("language", "sv"))]
-    if kind in {"assignment_declined", "erasure_requested"}:
+    if kind in {"assignment_declined", "erasure_requested", "material_submitted_late"}:
         return [_office()]
     if kind == "practice_day_agreed":
         # Trainee and evaluator hear of the day once, in the mail that carries the calendar invite

@@ -2,10 +2,15 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from mittist.accounts.personnummer import parse_personnummer
+from mittist.crypto import lookup_hash
+from mittist.search import Fold, fold
 
 from .models import CaseEvent, Evaluation, Evaluator, local_today
 
@@ -108,6 +113,35 @@ def assignment_queue() -> QuerySet:
     ).order_by("registration_accepted_at")
 
 
+SEARCHED_FIELDS = ("trainee__full_name", "trainee__email", "workplace", "evaluator__user__full_name")
+
+
+def _personnummer_hash(q: str) -> str | None:
+    """The keyed hash of `q` if it is a personnummer in any accepted form (with or without century,
+    dash, plus or spaces); None otherwise."""
+    try:
+        pnr = parse_personnummer(q.replace(" ", ""), today=local_today())
+    except ValidationError:
+        return None
+    return lookup_hash(pnr.digits)
+
+
+def _search(cases: QuerySet, q: str) -> QuerySet:
+    """Every word must be in the trainee's name or e-mail, the clinic or the evaluator's name, case- and
+    accent-folded; or the whole of `q` is the trainee's personnummer (found by its hash only)."""
+    pnr_hash = _personnummer_hash(q)
+    if pnr_hash:
+        return cases.filter(personnummer_hash=pnr_hash)
+    cases = cases.annotate(**{f"_folded_{i}": Fold(field) for i, field in enumerate(SEARCHED_FIELDS)})
+    for word in q.split()[:5]:
+        folded = fold(word)
+        match = Q()
+        for i in range(len(SEARCHED_FIELDS)):
+            match |= Q(**{f"_folded_{i}__contains": folded})
+        cases = cases.filter(match)
+    return cases
+
+
 def case_list(*, state: str = "", region: str = "", evaluator: str = "", q: str = "", overdue: bool = False) -> QuerySet:
     cases = Evaluation.objects.with_related()
     if state:
@@ -119,10 +153,7 @@ def case_list(*, state: str = "", region: str = "", evaluator: str = "", q: str 
     elif evaluator:
         cases = cases.filter(evaluator_id=evaluator)
     if q:
-        for word in q.split()[:5]:
-            cases = cases.filter(
-                Q(trainee__full_name__icontains=word) | Q(trainee__email__icontains=word) | Q(workplace__icontains=word)
-            )
+        cases = _search(cases, q)
     if overdue:
-        cases = cases.filter(next_due_on__lt=local_today())
+        cases = cases.late()
     return cases.order_by(F("next_due_on").asc(nulls_last=True), "-registered_at")

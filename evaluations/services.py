@@ -457,6 +457,9 @@ def case_submit_material(*, case: Evaluation, by) -> Evaluation:
         notifications.queue("material_submitted", case)
         # The trainee's receipt: what was sent and when, by mail as well as on the page.
         notifications.queue("material_received", case)
+        if case.material_submitted_late:
+            # The trainee was told "the evaluator and the office see it": the office is told.
+            notifications.queue("material_submitted_late", case)
     return case
 
 

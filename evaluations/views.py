@@ -61,6 +61,14 @@ def visible_case(request, case_id) -> Evaluation:
     return get_object_or_404(Evaluation.objects.visible_to(request.user).with_related(), pk=case_id)
 
 
+def redirect_after_step(request, case: Evaluation):
+    """Back to the case after a step, or to the user's home when the step took the case from them
+    (an evaluator who declines no longer sees it): a 404 would swallow the message just added."""
+    if Evaluation.objects.visible_to(request.user).filter(pk=case.pk).exists():
+        return redirect(case)
+    return redirect("home")
+
+
 # --- registration ---------------------------------------------------------------------------------
 
 
@@ -285,7 +293,7 @@ def case_action(request, case_id, verb):
             return case_detail(request, case_id, bound_actions={verb: form}, status=400)
     else:
         messages.success(request, str(action.done))
-    return redirect(case)
+    return redirect_after_step(request, case)
 
 
 # --- assignment -----------------------------------------------------------------------------------
@@ -364,6 +372,15 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _late_cell(case: Evaluation, today) -> str:
+    reasons = []
+    if case.next_due_on and case.next_due_on < today:
+        reasons.append(_("ja"))
+    if case.material_late:
+        reasons.append(_("material inskickat sent"))
+    return ", ".join(reasons)
+
+
 @role_required("coordinator")
 def case_export(request):
     filter_form = CaseFilterForm(request.GET or None)
@@ -380,7 +397,7 @@ def case_export(request):
                 case.evaluator.name if case.evaluator else "", case.get_region_display(), case.workplace,
                 timezone.localtime(case.registered_at).date().isoformat(), case.next_due_label,
                 case.next_due_on.isoformat() if case.next_due_on else "",
-                _("ja") if case.next_due_on and case.next_due_on < today else "",
+                _late_cell(case, today),
             ]
 
     writer = csv.writer(_Echo(), delimiter=";")

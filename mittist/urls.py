@@ -16,3 +16,6 @@ urlpatterns = [
     path("mini-cex/", include("evaluations.minicex.urls")),
     path("", include("survey.urls")),
 ]
+
+# Django's own 400/403/404 handlers render templates/400.html, 403.html, 404.html (in the layout).
+handler500 = "mittist.errors.server_error"

@@ -80,6 +80,9 @@ def _recording_problems(recording: Recording, practice_day) -> list[str]:
         problems.append(_("samtycke före besöket saknas"))
     if not recording.consent_after:
         problems.append(_("samtycke efter besöket (och till delning med värderaren) saknas"))
+    if not recording.journal_note_shared:
+        # The instructions: the journal note is filmed and shared with the evaluator like the visit.
+        problems.append(_("journalanteckningen är inte filmad och delad via Share Safe"))
     evaluation = getattr(recording, "self_evaluation", None)
     if evaluation is None or evaluation.completed_at is None:
         problems.append(_("video-egenvärderingen är inte klar"))

@@ -127,10 +127,19 @@ def is_cancelled(case: Evaluation, invite: CalendarInvite | None) -> bool:
     return case.state == Evaluation.State.WITHDRAWN or bool(invite and invite.cancelled_at)
 
 
+def current_sequence(case: Evaluation, invite: CalendarInvite | None) -> int:
+    """The event's SEQUENCE as the day stands now, whether or not the worker has sent it yet."""
+    sequence = case.practice_day_sequence or 0
+    if is_cancelled(case, invite):
+        sent = invite.sequence if invite and invite.cancelled_at else 0
+        return max(sent, sequence + 1)
+    return max(sequence, invite.sequence if invite else 0)
+
+
 def current_ics(case: Evaluation, *, language: str | None = None) -> bytes:
-    """The file to download now: the event as last sent (or as it will be), or its cancellation."""
+    """The file to download now: the event as it stands (sent or about to be), or its cancellation."""
     invite = CalendarInvite.objects.filter(case=case).first()
-    sequence = invite.sequence if invite else 0
+    sequence = current_sequence(case, invite)
     if is_cancelled(case, invite):
         return build_ics(case, method=CANCEL, sequence=sequence, language=language)
     # A file someone opens by hand is published, not a meeting request they would have to answer.

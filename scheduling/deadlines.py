@@ -120,6 +120,18 @@ def _statement_locked_on(case: Evaluation) -> tuple[bool, date | None]:
     return True, _local(locked_at)
 
 
+def statement_requested(case: Evaluation) -> bool:
+    """Whether the supervisor has been asked for the statement: a link sent and not revoked.
+
+    Until then there is nobody to remind (the portfolio shows "Inte begärt"); the trainee is reminded
+    of the material, which includes asking for it."""
+    if not apps.is_installed("portfolio"):
+        return False
+    from portfolio.models import SupervisorLink  # another app: imported only when it is there
+
+    return SupervisorLink.objects.filter(case_id=case.pk, revoked_at__isnull=True).exists()
+
+
 def _agreed_on(case: Evaluation) -> date | None:
     first = case.events.filter(action="practice_day_agreed").order_by("at").values_list("at", flat=True).first()
     return _local(first)

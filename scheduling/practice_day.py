@@ -4,12 +4,13 @@
 is withdrawn. It works out which message the calendar needs from what the database says now, so it is
 safe to run twice, late, or for two changes at once:
 
-- the invite's SEQUENCE must equal the number of reschedules in the case's audit trail (plus one
-  once it is cancelled). An invite already at that number has been sent: nothing more happens.
-- no invite yet and a practice day: the first invite (SEQUENCE 0, METHOD:REQUEST) to trainee and
-  evaluator, with the .ics attached.
-- an invite behind the reschedule count: SEQUENCE set to the count, the update to trainee, evaluator
-  (with the .ics) and the office, with the reason.
+- the invite's SEQUENCE must equal the case's `practice_day_sequence` (set by the core's transitions
+  as the day is agreed or moved; one higher once it is cancelled). An invite already at that number
+  has been sent: nothing more happens.
+- no invite yet and a practice day: the first invite (METHOD:REQUEST) to trainee and evaluator, with
+  the .ics attached.
+- an invite behind the case's sequence: SEQUENCE set to it, the update to trainee, evaluator (with
+  the .ics) and the office, with the reason.
 - a withdrawn case with a live invite: METHOD:CANCEL with SEQUENCE one higher, and cancelled_at set.
 
 The invite row is claimed (created or bumped) under a lock on the case before any mail is sent.
@@ -61,9 +62,7 @@ def _plan(case_id) -> tuple[str, Evaluation, CalendarInvite] | None:
         invite = CalendarInvite.objects.select_for_update().filter(case=case).first()
         if invite is not None and invite.cancelled_at is not None:
             return None  # a cancelled event stays cancelled
-        # A day agreed again after one that was not held is a change of the same event, like a move.
-        changes = CaseEvent.objects.filter(case=case, action__in=["practice_day_rescheduled", "practice_day_agreed"])
-        reschedules = max(0, changes.count() - 1)
+        reschedules = case.practice_day_sequence or 0
         if case.state == S.WITHDRAWN:
             if invite is None:
                 return None  # nobody has the day in a calendar

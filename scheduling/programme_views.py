@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,7 +23,13 @@ from evaluations.services import CaseStateError
 from evaluations.views import visible_case
 from mittist import pdf as shared_pdf
 
-from .minicex import NotSittingIn, can_start_minicex, programme_item_start_minicex
+from .minicex import (
+    BeforePracticeDay,
+    NotSittingIn,
+    can_start_minicex,
+    is_evaluators_programme,
+    programme_item_start_minicex,
+)
 from .models import Programme, ProgrammeItem
 from .programme import (
     ProgrammeNotEmpty,
@@ -111,6 +118,11 @@ def _next_start(items: list[ProgrammeItem]):
     return max((i.end for i in items), default=None)
 
 
+def _minicex_from_the_day(case: Evaluation) -> str:
+    return _("Mini-CEX för medsittningarna startar du här från och med praktikdagen, %(day)s.") % {
+        "day": date_format(case.practice_day, "j F Y")}
+
+
 def _page(request, case: Evaluation, *, form=None, conflict=None, status=200):
     programme = _programme(case)
     items = _items(programme)
@@ -127,6 +139,9 @@ def _page(request, case: Evaluation, *, form=None, conflict=None, status=200):
         "version_form": VersionForm(initial={"version": programme.version}, auto_id=False),  # one per row
         "conflict": conflict,
         "minicex_buttons": can_start_minicex(request.user, case),
+        # The evaluator sees why there are no mini-CEX buttons yet.
+        "minicex_from": (_minicex_from_the_day(case) if case.practice_day and not case.practice_day_has_come()
+                         and is_evaluators_programme(request.user, case) else ""),
         **_summary(items),
     }
     response = render(request, "scheduling/programme/page.html", context, status=status)
@@ -305,6 +320,9 @@ def start_minicex(request, case_id, item_id):
         return redirect("scheduling:programme", case.pk)
     except NotSittingIn:
         messages.error(request, _("Mini-CEX görs på medsittningar med patient."))
+        return redirect("scheduling:programme", case.pk)
+    except BeforePracticeDay:
+        messages.info(request, _minicex_from_the_day(case))
         return redirect("scheduling:programme", case.pk)
     if form.state != form.S.AWAITING_ASSESSOR:
         return redirect("minicex:detail", form.pk)

@@ -149,6 +149,8 @@ def planned_reminders(case: Evaluation, today: date | None = None) -> dict[tuple
     for deadline in case_deadlines(case, today):
         if not deadline.open:
             continue
+        if deadline.kind == d.SUPERVISOR_STATEMENT and not d.statement_requested(case):
+            continue  # the supervisor's reminders start when the request is sent
         for kind in _kinds_about(deadline.kind):
             send_on = deadline.due_on + timedelta(days=kind.offset)
             if _is_stale(kind, deadline.due_on, send_on, today) or _is_superseded(

@@ -48,6 +48,7 @@ KINDS = {
     ),
     "practice_day_agreed": (True, {}),
     "material_submitted": (True, {}),
+    "material_submitted_late": (True, {}),
     "report_delivered": (True, {}),
     "certificate_issued": (True, {}),
     "case_withdrawn": (True, {"reason": REASON}),

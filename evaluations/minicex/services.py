@@ -507,6 +507,9 @@ def minicex_assessor_save(*, form: MiniCex, by, values: dict, submit: bool, via_
         label = _assessor_label(form)
         actor = by if not via_link and by.pk == form.assessor_user_id else None
         if submit:
+            if form.case_id is not None and form.performed_on > timezone.localdate():
+                # A practice-day form (one started before that rule existed): its patient is not seen yet.
+                raise MiniCexError(_("Bedömningen kan skickas in från och med praktikdagen."))
             before = _transition(form, "assess", _("Bedömningen kan inte skickas in i detta skede."))
             if via_link:
                 form.assessor_confirmed_at = form.assessor_confirmed_at or timezone.now()

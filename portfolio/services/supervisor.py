@@ -25,6 +25,8 @@ from .common import AUTOSAVE_WINDOW, PortfolioError, ensure_sections, record
 from .sections import clean_answers, section_save
 
 REQUEST_MAIL = "supervisor_statement_request"
+# The scheduling app's task, named not imported (the portfolio does not depend on it).
+REPLAN_REMINDERS = "scheduling.reminders.replan_reminders"
 SUBMITTED_MAIL = "supervisor_statement_submitted"
 
 
@@ -80,6 +82,8 @@ def supervisor_link_request(*, case: Evaluation, by, email: str) -> tuple[Superv
         link, token = SupervisorLink.issue(case=case, email=email, by=by)
         record(case, by, "supervisor_link_issued", note=email)
         queue_task_on_commit("portfolio.services.supervisor.deliver_statement_request", str(link.pk), crypto.encrypt(token))
+        # The supervisor's reminders start (or move to the new address) with the request.
+        queue_task_on_commit(REPLAN_REMINDERS, str(case.pk))
     return link, token
 
 
@@ -92,6 +96,8 @@ def supervisor_link_revoke(*, link: SupervisorLink, by) -> SupervisorLink:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
         record(link.case, by, "supervisor_link_revoked", note=link.email)
+        # No request left: nobody to remind.
+        queue_task_on_commit(REPLAN_REMINDERS, str(link.case_id))
     return link
 
 

@@ -28,7 +28,7 @@ from evaluations.views import visible_case
 from mittist.accounts.models import Role
 
 from ..forms import CONFLICT_MESSAGE, SectionForm
-from ..models import SupervisorLink
+from ..models import Section, SupervisorLink
 from ..sections import SECTION_BY_CODE
 from ..services import supervisor as services
 from ..services.common import PortfolioError, ensure_sections
@@ -156,8 +156,15 @@ def supervisor_landing(request, token):
         grants = [g for g in request.session.get(SESSION_KEY, []) if g != str(link.pk)]
         request.session[SESSION_KEY] = [*grants, str(link.pk)]
         return redirect("portfolio:supervisor_statement", link.pk)
-    # GET changes nothing (mail scanners open links): only a button that POSTs back here.
-    return render(request, TEMPLATES + "landing.html", {"trainee_name": link.case.trainee.full_name})
+    # GET changes nothing (mail scanners open links): only a button that POSTs back here. A link
+    # already used says so, and when, before anyone clicks on.
+    statement = Section.objects.filter(case=link.case, code="F").only("locked_at").first()
+    context = {
+        "trainee_name": link.case.trainee.full_name,
+        "opened_at": link.last_used_at,
+        "submitted_at": statement.locked_at if statement else None,
+    }
+    return render(request, TEMPLATES + "landing.html", context)
 
 
 class NoGrant(Exception):
@@ -326,7 +333,10 @@ def supervisor_statement_autosave(request, link_id):
     try:
         link, _via_account = _statement_link(request, link_id)
     except Http404:
-        return JsonResponse({"error": "not_found"}, status=404)
+        return JsonResponse({
+            "error": "not_found",
+            "message": _("Inte sparat – formuläret finns inte. Texten finns kvar i webbläsaren."),
+        }, status=404)
     except NoGrant:
         return JsonResponse({
             "error": "login_required",

@@ -5,6 +5,7 @@
  * 2. <form data-confirm="Text"> (or a submit button with data-confirm) asks
  *    confirm("Text") before submitting. Works for htmx-powered forms too, because the
  *    check runs in the capture phase before any other submit listener.
+ * 3. A .table-wrap whose table is wider than it becomes a focusable region (see below).
  */
 (function () {
   "use strict";
@@ -45,8 +46,32 @@
     true
   );
 
+  // 3. A table too wide for its box scrolls sideways inside .table-wrap. Keyboard users can only scroll
+  //    what they can focus, so such a box becomes a focusable, named region (and stops being one when
+  //    the window grows and nothing is hidden any more).
+  function reachableScrollBoxes(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var caption = box.querySelector("caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (caption && caption.textContent.trim()) || document.title);
+        box.dataset.scrollBox = "1";
+      } else if (!scrolls && box.dataset.scrollBox) {
+        ["tabindex", "role", "aria-label", "data-scroll-box"].forEach(function (name) { box.removeAttribute(name); });
+      }
+    });
+  }
+
   function init() {
     enhanceAutosubmit(document);
+    reachableScrollBoxes(document);
+    var pending = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () { reachableScrollBoxes(document); }, 150);
+    });
   }
 
   if (document.readyState === "loading") {
@@ -58,5 +83,6 @@
   // Content swapped in by htmx may contain new auto-submit selects.
   document.addEventListener("htmx:load", function (event) {
     enhanceAutosubmit(event.target || document);
+    reachableScrollBoxes(event.target || document);
   });
 })();

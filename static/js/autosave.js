@@ -16,7 +16,9 @@
  *   text changed meanwhile, both are shown as a conflict;
  * - the endpoint answers 200 {version, saved_at}; 409 {version, answers, saved_at}: fields only one
  *   side changed are merged, fields both changed are shown side by side to choose; 400 {errors} or
- *   {error}; 401 (logged out: keep the text, retry when the tab gets focus or on Save); 403/410;
+ *   {error}; 401 (logged out: keep the text, retry when the tab gets focus or on Save; with {login_url}
+ *   a link to log in in a new tab); 403/404/410. The text shown is the server's {message} (or {error}
+ *   when that is a sentence, not a code);
  *   network errors and 5xx are retried with backoff.
  */
 (function () {
@@ -35,6 +37,14 @@
     if (!savedAt) return "";
     var match = String(savedAt).match(/(\d{2}:\d{2})/);
     return match ? match[1] : String(savedAt);
+  }
+
+  // The server's words for a refusal: `message`, or `error` when it is a sentence. A bare code
+  // ("gone", "login_required") is never shown; the page's own text stands in for it.
+  function messageOf(data) {
+    if (data && typeof data.message === "string" && data.message) return data.message;
+    if (data && typeof data.error === "string" && data.error && !/^[a-z_]+$/.test(data.error)) return data.error;
+    return "";
   }
 
   function storage() {
@@ -131,9 +141,16 @@
     return this.names.some(function (name) { return self.value(name) !== self.base[name]; });
   };
 
-  Autosave.prototype.status = function (message, kind) {
+  // loginUrl: signed out; a link to log in again in a new tab, so that this page (and its text) stays.
+  Autosave.prototype.status = function (message, kind, loginUrl) {
+    var loginText = this.text("login");
     this.statusNodes.forEach(function (node) {
       node.textContent = message;
+      // Only where it can be reached: not in the aria-hidden copy beside the button.
+      if (loginUrl && loginText && node.getAttribute("aria-hidden") !== "true") {
+        node.appendChild(document.createTextNode(" "));
+        node.appendChild(el("a", { href: loginUrl, target: "_blank", rel: "noopener", "data-login-link": "" }, loginText));
+      }
       node.classList.toggle("field-error", kind === "error");
       node.classList.toggle("muted", kind !== "error");
     });
@@ -227,6 +244,9 @@
     clearTimeout(this.timer);
     clearTimeout(this.retryTimer);
     if (this.conflictOpen || this.blocked) return;
+    // Signed out: only Save or coming back to the tab tries again. Leaving the field (to click the
+    // "log in" link) must not replace that link with "saving…" and the same refusal.
+    if (this.loggedOut && !options.force) return;
     if (!options.force && !this.changed()) {
       if (this.savedMessage && !this.inFlight && !this.loggedOut) this.status(this.savedMessage); // typed, then undone
       return;
@@ -293,7 +313,7 @@
       this.resolve(data.answers || {}, data.version);
     } else if (status === 401) {
       this.loggedOut = true;
-      this.status(data.error || this.text("logged-out"), "error");
+      this.status(messageOf(data) || this.text("logged-out"), "error", data.login_url);
     } else if (status === 400) {
       this.showErrors(data);
       this.status(this.text("invalid"), "error");
@@ -302,7 +322,7 @@
       this.status(this.text("reload"), "error");
     } else if (status === 403 || status === 404 || status === 410) {
       this.blocked = true;
-      this.status(data.error || this.text("forbidden"), "error");
+      this.status(messageOf(data) || this.text("forbidden"), "error");
     } else {
       this.retry();
     }

@@ -206,3 +206,24 @@ def assert_accessible(page) -> dict:
     assert not facts["unlabelled"], f"{where}: fields without a label: {facts['unlabelled']}"
     assert facts["overflow"] <= 0, f"{where}: the page scrolls sideways by {facts['overflow']} px"
     return facts
+
+
+def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's violations on the page as it is now ({id, help, targets}); `rules` limits the run."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    results = Axe().run(page, options=options)
+    return [
+        {"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]}
+        for v in results.response["violations"]
+    ]
+
+
+def assert_axe_clean(page, rules: list[str] | None = None) -> None:
+    violations = axe_violations(page, rules)
+    assert not violations, f"{page.url}: axe-core found " + "; ".join(
+        f"{v['id']} ({v['help']}) at {v['targets']}" for v in violations
+    )

@@ -234,9 +234,15 @@ def test_evaluator_accepts_assignment(make_case, evaluator):
 def test_evaluator_declines_assignment_with_a_reason(make_case, evaluator, mailoutbox,
                                                      django_capture_on_commit_callbacks):
     case = make_case(S.EVALUATOR_ASSIGNED)
+    client = login(evaluator.user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_step(evaluator.user, case, "decline_assignment", {"decline_assignment-reason": "Jävig"})
-    assert_step_done(response, case, S.REGISTERED, "Du har tackat nej. Kansliet tillfrågar en annan värderare.")
+        response = client.post(action_url(case, "decline_assignment"), {"decline_assignment-reason": "Jävig"},
+                               follow=True)
+    # The case is no longer theirs to see: they land on their home page with the message, not on a 404.
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("evaluations:evaluator_home")
+    assert "Du har tackat nej. Kansliet tillfrågar en annan värderare." in response.content.decode()
+    assert refreshed(case).state == S.REGISTERED
     assert refreshed(case).evaluator is None
     event = CaseEvent.objects.get(case=case, action="assignment_declined")
     assert "Jävig" in event.note

@@ -9,7 +9,7 @@ from django.urls import reverse
 from evaluations.minicex import services
 from evaluations.minicex.models import MiniCex
 from evaluations.models import CaseEvent, Evaluation
-from scheduling.minicex import NotSittingIn, programme_item_start_minicex
+from scheduling.minicex import BeforePracticeDay, NotSittingIn, programme_item_start_minicex
 from scheduling.models import Programme, ProgrammeItem
 from scheduling.programme import programme_add_item
 
@@ -33,7 +33,8 @@ def add_item(case, by, kind=Kind.SITTING_IN, start="09:00", end="09:40", **field
 
 @pytest.fixture
 def case(make_case, trainee):
-    return make_case(CaseState.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=date.today() + timedelta(days=3))
+    # The practice day is today: mini-CEX of its patients start from the programme only from then on.
+    return make_case(CaseState.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=date.today())
 
 
 @pytest.fixture
@@ -129,6 +130,47 @@ def test_only_while_the_practice_day_is_on(client, make_case, trainee, state):
     client.force_login(case.evaluator.user)
     assert client.post(start_url(case, item)).status_code == 403
     assert not MiniCex.objects.exists()
+
+
+def test_not_before_the_practice_day(client, make_case, trainee):
+    """A month ahead the programme shows why there is no button, and a forged POST starts nothing."""
+    day = date.today() + timedelta(days=30)
+    case = make_case(CaseState.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=day)
+    item = add_item(case, trainee)
+    evaluator_user = case.evaluator.user
+    with pytest.raises(BeforePracticeDay):
+        programme_item_start_minicex(case=case, by=evaluator_user, item_id=item.pk)
+    client.force_login(evaluator_user)
+    page = client.get(reverse("scheduling:programme", args=[case.pk])).content.decode()
+    assert "Starta mini-CEX" not in page
+    assert "från och med praktikdagen" in page
+    response = client.post(start_url(case, item), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("scheduling:programme", args=[case.pk])
+    assert "från och med praktikdagen" in response.content.decode()
+    assert not MiniCex.objects.exists()
+
+
+def test_on_the_day_the_form_is_dated_the_practice_day(make_case, trainee):
+    import time_machine
+
+    day = date.today() + timedelta(days=30)
+    case = make_case(CaseState.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=day)
+    item = add_item(case, trainee)
+    with time_machine.travel(day + timedelta(days=1)):  # filled in the evening after, say
+        Evaluation.objects.filter(pk=case.pk).update(state=CaseState.PRACTICE_DAY_HELD, practice_day_held_on=day)
+        case.refresh_from_db()
+        form = programme_item_start_minicex(case=case, by=case.evaluator.user, item_id=item.pk)
+    assert form.performed_on == day
+
+
+def test_a_practice_day_form_is_not_submitted_before_its_day(case, slot, evaluator_user):
+    form = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    MiniCex.objects.filter(pk=form.pk).update(performed_on=date.today() + timedelta(days=30))
+    form.refresh_from_db()
+    with pytest.raises(services.MiniCexError, match="från och med praktikdagen"):
+        services.minicex_assessor_save(form=form, by=evaluator_user, values=assessment_values(), submit=True)
+    form.refresh_from_db()
+    assert form.state == S.AWAITING_ASSESSOR
 
 
 def test_held_day_still_allows_a_form(make_case):

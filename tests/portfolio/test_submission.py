@@ -68,11 +68,12 @@ def add_document(case, kind=Document.Kind.EDUCATION_PLAN, name="utbildningsplan.
 
 
 def add_recording(case, template, *, consent_before=True, consent_after=True, evaluated=True, days_ago=10,
-                  answers=None, **fields):
+                  answers=None, journal_note_shared=True, **fields):
     recording = Recording.objects.create(
         case=case, recorded_on=timezone.localdate() - timedelta(days=days_ago), age_band=Recording.AgeBand.OLDER,
         visit_type=Recording.VisitType.RETURN, consent_before=consent_before, consent_after=consent_after,
-        journal_note_shared=True, share_safe_reference=fields.pop("share_safe_reference", "SS-1234"), **fields,
+        journal_note_shared=journal_note_shared, share_safe_reference=fields.pop("share_safe_reference", "SS-1234"),
+        **fields,
     )
     if evaluated:
         SelfEvaluation.objects.create(
@@ -143,6 +144,22 @@ def test_submission_is_refused_with_exactly_what_is_missing(agreed_case, trainee
     assert case.material_submitted_at is None
     assert CaseEvent.objects.filter(case=case).count() == events_before
     assert mailoutbox == []
+
+
+def test_the_journal_note_is_part_of_the_submission_check(agreed_case, trainee, template):
+    case = agreed_case
+    fill_sections(case)
+    add_document(case)
+    add_recording(case, template, days_ago=10)
+    unshared = add_recording(case, template, days_ago=9, journal_note_shared=False)
+    with pytest.raises(MaterialIncomplete) as refused:
+        material_submit(case=case, by=trainee)
+    assert [(m.text, m.url) for m in refused.value.missing] == [
+        ("Inspelning 2: journalanteckningen är inte filmad och delad via Share Safe",
+         reverse("portfolio:recording_edit", args=[case.pk, unshared.pk])),
+    ]
+    Recording.objects.filter(pk=unshared.pk).update(journal_note_shared=True)
+    assert material_submit(case=case, by=trainee).state == S.MATERIAL_SUBMITTED
 
 
 def test_submit_page_lists_what_is_missing_as_links_and_offers_no_button(agreed_case, trainee, template):
@@ -266,9 +283,13 @@ def test_material_after_the_deadline_is_accepted_and_marked_late(
     assert case.state == S.MATERIAL_SUBMITTED
     assert case.material_submitted_late is True
     assert CaseEvent.objects.get(case=case, action="material_submitted").note == "För sent"
-    assert len(mailoutbox) == 2  # the evaluator's notice and the trainee's receipt
+    # The evaluator and the office are told it is late (as the page promised the trainee); the trainee
+    # gets a receipt saying so.
+    assert len(mailoutbox) == 3
     receipt = next(m for m in mailoutbox if trainee.email in m.to[0])
     assert "kom in sent" in receipt.body
+    subjects = [m.subject for m in mailoutbox if m is not receipt]
+    assert any("inskickat sent" in s for s in subjects) and any("efter tidsgränsen" in s for s in subjects)
     page = login(trainee).get(submit_url(case)).content.decode()
     assert "Inskickat för sent" in page
 

@@ -243,6 +243,30 @@ def test_post_on_the_link_opens_the_statement(case, trainee, issue):
     assert 'name="biomedicine"' not in body
 
 
+def test_a_used_link_says_so_on_its_landing_page(case, trainee, issue):
+    link, token = issue(case, trainee)
+    landing = reverse("portfolio:supervisor_landing", args=[token])
+    first = Client().get(landing).content.decode()
+    assert "Öppna formuläret" in first and "redan använd" not in first
+    opened(token)
+    again = Client().get(landing).content.decode()  # another browser, say the mail opened on a phone
+    assert 'data-link-state="opened"' in again and "Länken är redan använd" in again
+    assert "Fortsätt med utlåtandet" in again
+    Section.objects.filter(case=case, code="F").update(locked_at=timezone.now())
+    done = Client().get(landing).content.decode()
+    assert 'data-link-state="submitted"' in done and "Visa utlåtandet" in done
+
+
+def test_autosave_refusals_carry_a_swedish_message_beside_the_code(case, trainee, issue):
+    link, token = issue(case, trainee)
+    url = reverse("portfolio:supervisor_statement_autosave", args=[link.pk])
+    not_granted = Client().post(url, {"version": "0"})
+    assert not_granted.status_code == 401 and not_granted.json()["error"] == "login_required"
+    assert "Öppna länken i e-postmeddelandet igen" in not_granted.json()["message"]
+    unknown = Client().post(reverse("portfolio:supervisor_statement_autosave", args=[uuid.uuid4()]), {"version": "0"})
+    assert unknown.status_code == 404 and unknown.json()["message"].startswith("Inte sparat")
+
+
 def test_landing_post_needs_the_csrf_token(case, trainee, issue):
     link, token = issue(case, trainee)
     client = Client(enforce_csrf_checks=True)

@@ -64,11 +64,17 @@ def committed(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def case_in(make_case, committed, mailoutbox):
-    """A case driven to a state with its reminders planned on the way; the mails so far forgotten."""
+    """A case driven to a state with its reminders planned on the way; the mails so far forgotten.
 
-    def make(state, **kwargs):
+    A case with an agreed day has asked the supervisor for the statement (the registration's address)
+    unless `supervisor_asked=False`: only then is the supervisor reminded."""
+
+    def make(state, *, supervisor_asked=True, **kwargs):
         with committed():
             case = make_case(state, **kwargs)
+        if supervisor_asked and state == S.PRACTICE_DAY_AGREED:
+            with committed():
+                supervisor_link_request(case=case, by=case.trainee, email=SUPERVISOR)
         mailoutbox.clear()
         return case
 
@@ -135,6 +141,35 @@ def test_agreeing_the_practice_day_plans_supervisor_and_material_reminders(case_
         ("material_on_day", due): due,
         ("material_overdue", due): date(2026, 4, 7),
     }
+
+
+def test_no_supervisor_reminders_until_the_statement_is_requested(case_in, committed, sweep, mailoutbox):
+    case = case_in(S.PRACTICE_DAY_AGREED, practice_day=PRACTICE_DAY, supervisor_asked=False)
+    due = date(2026, 4, 6)
+    assert not any(kind.startswith("supervisor") for kind, _due in pending(case))
+    sweep(date(2026, 3, 23))
+    assert mailoutbox == []
+
+    with at(date(2026, 3, 24)), committed():
+        link, _token = supervisor_link_request(case=case, by=case.trainee, email=SUPERVISOR)
+    # Asked on the 24th: the first reminder's day has gone by, the second is still ahead.
+    assert pending(case)[("supervisor_statement_second", due)] == date(2026, 3, 30)
+    mailoutbox.clear()
+    sweep(date(2026, 3, 30))
+    assert (SUPERVISOR, f"Påminnelse: ditt handledarutlåtande för {case.trainee.full_name}") in mails(mailoutbox)
+
+
+def test_revoking_the_request_stops_the_supervisor_reminders(case_in, committed, sweep, mailoutbox):
+    from portfolio.models import SupervisorLink
+    from portfolio.services.supervisor import supervisor_link_revoke
+
+    case = case_in(S.PRACTICE_DAY_AGREED, practice_day=PRACTICE_DAY)
+    assert ("supervisor_statement_first", date(2026, 4, 6)) in pending(case)
+    with committed():
+        supervisor_link_revoke(link=SupervisorLink.objects.get(case=case), by=case.trainee)
+    assert not any(kind.startswith("supervisor") for kind, _due in pending(case))
+    sweep(date(2026, 3, 23))
+    assert mailoutbox == []
 
 
 def test_rescheduling_cancels_the_old_dates_and_plans_the_new_ones(case_in, committed):
@@ -351,7 +386,7 @@ def test_the_sweep_reads_only_what_is_due_however_many_cases_wait(case_in, sweep
     with at(MONDAY):
         for _ in range(5):  # five more cases whose reminders are all later
             replan_reminders(str(make_case(S.PRACTICE_DAY_AGREED, practice_day=PRACTICE_DAY).pk))
-    assert Reminder.objects.count() > 20
+    assert Reminder.objects.count() > 15
     with at(date(2026, 3, 13)), CaptureQueriesContext(connection) as many:
         send_due_reminders()
     assert len(many) == len(few)
@@ -398,7 +433,7 @@ def test_reminder_mails_are_in_the_recipients_language(case_in, sweep, mailoutbo
 
 
 def test_the_supervisor_reminder_goes_to_the_link_address_and_carries_no_token(case_in, sweep, mailoutbox, committed):
-    case = case_in(S.PRACTICE_DAY_AGREED, practice_day=PRACTICE_DAY)
+    case = case_in(S.PRACTICE_DAY_AGREED, practice_day=PRACTICE_DAY, supervisor_asked=False)
     with committed():
         link, token = supervisor_link_request(case=case, by=case.trainee, email="ny.handledare@example.org")
     mailoutbox.clear()

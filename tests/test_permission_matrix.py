@@ -453,6 +453,9 @@ def build_url(pattern: str, args: dict, name: str) -> str:
         key = match.group("name")
         value = own.get(key, args.get(key))
         if value is None:
+            # A new route's argument must point at the world's objects (route_arguments), or its row would be
+            # checked against a random id. The admin's are all refused before any lookup.
+            assert name.startswith("admin:"), f"{name}: no value for <{key}>: add it to route_arguments()"
             value = uuid.uuid4() if match.group("converter") == "uuid" else "1"
         return str(value)
 

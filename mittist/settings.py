@@ -375,6 +375,8 @@ MITTIST_MATERIAL_DAYS_BEFORE = env_int("MITTIST_MATERIAL_DAYS_BEFORE", 28)
 MITTIST_REPORT_DAYS_AFTER = env_int("MITTIST_REPORT_DAYS_AFTER", 21)
 # The evaluator answers an assignment request within this many days; reminded then, the office a day later.
 MITTIST_ASSIGNMENT_ANSWER_DAYS = env_int("MITTIST_ASSIGNMENT_ANSWER_DAYS", 5)
+# How far ahead a practice day may be proposed or moved (a year 9999 date overflowed every deadline after it).
+MITTIST_PRACTICE_DAY_MAX_DAYS_AHEAD = env_int("MITTIST_PRACTICE_DAY_MAX_DAYS_AHEAD", 365)
 MITTIST_MIN_MONTHS_LEFT_AT_REGISTRATION = env_int("MITTIST_MIN_MONTHS_LEFT_AT_REGISTRATION", 18)
 SUPERVISOR_LINK_DAYS = env_int("SUPERVISOR_LINK_DAYS", 30)
 PORTFOLIO_MAX_UPLOAD_MB = env_int("PORTFOLIO_MAX_UPLOAD_MB", 20)

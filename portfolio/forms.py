@@ -21,6 +21,8 @@ from .sections import Prompt, SectionDef
 from .services.sections import MAX_ANSWER_LENGTH
 
 FIRST_LICENCE_YEAR = 1950
+# A date prompt (licence, planned end of the ST) lies between the first licence year and a few decades ahead.
+DATE_YEARS_AHEAD = 20
 
 
 class DraftField(forms.CharField):
@@ -122,10 +124,16 @@ class SectionForm(forms.Form):
             value = value.strip() if prompt.kind in ("date", "year") else value
             if prompt.kind == "date" and value:
                 try:
-                    value = date.fromisoformat(value).isoformat()
+                    parsed = date.fromisoformat(value)
                 except ValueError:
                     self.add_error(prompt.key, _("Ange datumet som år-månad-dag, till exempel 2021-06-30."))
                     continue
+                last_year = timezone.localdate().year + DATE_YEARS_AHEAD
+                if not FIRST_LICENCE_YEAR <= parsed.year <= last_year:
+                    self.add_error(prompt.key, _("Ange ett datum mellan år %(first)s och %(last)s.") % {
+                        "first": FIRST_LICENCE_YEAR, "last": last_year})
+                    continue
+                value = parsed.isoformat()
             if prompt.kind == "year" and value:
                 if not (value.isdigit() and len(value) == 4
                         and FIRST_LICENCE_YEAR <= int(value) <= timezone.localdate().year):

@@ -77,8 +77,13 @@ def _programme(case: Evaluation) -> Programme:
     return Programme.objects.filter(case=case).select_related("updated_by").first() or Programme(case=case)
 
 
-def _items(programme: Programme) -> list[ProgrammeItem]:
-    return programme_items(programme) if programme.pk else []
+def _items(request, case: Evaluation, programme: Programme) -> list[ProgrammeItem]:
+    items = programme_items(programme) if programme.pk else []
+    if not can_edit_programme(request.user, case):
+        # The office follows the day's shape; the notes (about patients, between the two parties) are not its.
+        for item in items:
+            item.note = ""
+    return items
 
 
 def _annotate(items: list[ProgrammeItem]) -> list[ProgrammeItem]:
@@ -125,7 +130,7 @@ def _minicex_from_the_day(case: Evaluation) -> str:
 
 def _page(request, case: Evaluation, *, form=None, conflict=None, status=200):
     programme = _programme(case)
-    items = _items(programme)
+    items = _items(request, case, programme)
     can_edit = _may_edit(request, case)
     if can_edit and form is None:
         start = _next_start(items)
@@ -348,7 +353,7 @@ def programme_print(request, case_id):
     if not programme_is_available(case):
         return _not_available(request, case)
     programme = _programme(case)
-    context = {"case": case, "programme": programme, **_summary(_items(programme))}
+    context = {"case": case, "programme": programme, **_summary(_items(request, case, programme))}
     response = render(request, "scheduling/programme/print.html", context)
     add_never_cache_headers(response)
     return response
@@ -361,7 +366,7 @@ def programme_pdf(request, case_id):
     if not programme_is_available(case):
         return _not_available(request, case)
     programme = _programme(case)
-    pdf = render_programme_pdf(case, programme, _summary(_items(programme)), today=timezone.localdate())
+    pdf = render_programme_pdf(case, programme, _summary(_items(request, case, programme)), today=timezone.localdate())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
     response["Cache-Control"] = "no-store"

@@ -61,6 +61,10 @@ def refusal(case: Evaluation, day: date, today: date | None = None) -> str | Non
     today = today or local_today()
     if day < today:
         return _("%(day)s har redan varit. Välj ett datum från och med i dag.") % {"day": long_day(day)}
+    latest = today + timedelta(days=settings.MITTIST_PRACTICE_DAY_MAX_DAYS_AHEAD)
+    if day > latest:
+        return _("%(day)s ligger för långt fram. Välj ett datum senast %(latest)s.") % {
+            "day": long_day(day), "latest": long_day(latest)}
     earliest = earliest_day(case, today)
     if day < earliest:
         return _(

@@ -74,7 +74,8 @@ class ReportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for key, value in list(cleaned.items()):  # add_error takes the key out of cleaned_data
+        # A copy: add_error() takes the field out of cleaned_data (a 100,000-character answer was a 500).
+        for key, value in list(cleaned.items()):
             if value and len(value) > MAX_ANSWER_LENGTH:
                 self.add_error(key, _(
                     "Texten är för lång: %(length)s tecken, högst %(max)s går att spara per fält. "

@@ -81,6 +81,9 @@ def validate_recording(case: Evaluation, values: dict) -> dict:
         errors["recorded_on"] = _("Ange datum för inspelningen.")
     elif recorded_on > local_today():
         errors["recorded_on"] = _("Datumet kan inte ligga i framtiden.")
+    elif case.st_start and recorded_on < case.st_start:
+        errors["recorded_on"] = _("Inspelningen kan inte vara gjord före ST-starten (%(date)s).") % {
+            "date": formats.date_format(case.st_start, "DATE_FORMAT")}
     else:
         latest = latest_recording_date(case)
         if latest is not None and recorded_on > latest:

@@ -89,6 +89,7 @@ class FullCase:
     minicex_id: object
     certificate_code: str
     stored_names: list[str] = field(default_factory=list)
+    supervisor_token: str = ""
 
 
 def local_noon(day: date) -> datetime:
@@ -157,7 +158,7 @@ def build_full_case(make_case, trainee, evaluator, quality, *, close: bool = Tru
         recording_services.self_evaluation_save(recording=recording, by=trainee, answers=answers, base_version=0,
                                                 complete=True)
 
-    link, _token = supervisor_services.supervisor_link_request(case=case, by=trainee, email="hedda@example.org")
+    link, supervisor_token = supervisor_services.supervisor_link_request(case=case, by=trainee, email="hedda@example.org")
     statement = supervisor_services.statement_section(case)
     data = {p.key: answer_for(p, mark, "F") for p in SECTION_BY_CODE["F"].prompts}
     supervisor_services.supervisor_statement_save(link=link, by=None, data=data, base_version=statement.version)
@@ -201,4 +202,5 @@ def build_full_case(make_case, trainee, evaluator, quality, *, close: bool = Tru
     return FullCase(
         case=case, markers=mark, share_token=token, pdf_bytes=pdf_bytes, pdf_name=report.pdf.name,
         minicex_id=form.pk, certificate_code=case.certificate.code, stored_names=stored,
+        supervisor_token=supervisor_token,
     )

@@ -77,8 +77,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["localho
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
-# Absolute links in e-mails (the worker has no request to build them from).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in e-mails (the worker has no request to build them from). Every capability link in a
+# mail starts with it, so production needs the real address, over https.
+SITE_URL = (env_required("SITE_URL") if PRODUCTION else env_str("SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// when DJANGO_ENV=production, not {SITE_URL!r}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

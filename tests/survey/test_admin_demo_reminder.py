@@ -68,6 +68,7 @@ def test_answers_are_read_only_in_the_admin_and_shown_without_month_or_region(ad
 
 def test_demo_answers_cover_two_years_and_a_second_run_adds_nothing(definition, settings):
     settings.MITTIST_SURVEY_MIN_GROUP = 5
+    settings.DEBUG = True  # the demo commands run in development only
     call_command("seed_demo_survey", stdout=io.StringIO())
     year = timezone.localdate().year
     first = SurveyResponse.objects.count()

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +11,7 @@ from evaluations import notifications, services
 from evaluations.models import Evaluation, Evaluator
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
+from mittist.demo import DemoCommand
 from mittist.mailer import queue_task_on_commit
 
 User = get_user_model()
@@ -44,7 +44,7 @@ def fictional_personnummer(n: int) -> str:
     return f"19{nine[:6]}-{nine[6:]}{luhn_check_digit(nine)}"
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Loads fictional demo users and cases (idempotent)."
 
     def handle(self, *args, **options):

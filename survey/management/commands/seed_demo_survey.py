@@ -8,10 +8,11 @@ only in the totals), so the demo shows both.
 
 import random
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from mittist.demo import DemoCommand
 from survey.models import SCALE, SurveyDefinition, SurveyResponse
 
 # (region, answers) per year, counted back from this year: 0 = this year, 1 = last year.
@@ -79,7 +80,7 @@ def planned(definition: SurveyDefinition, year: int, months: int) -> list[Survey
     return responses
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Adds fictional survey answers for last year and this year (idempotent)."
 
     def handle(self, *args, **options):

@@ -11,7 +11,6 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from evaluations.minicex import services
 from evaluations.minicex.models import NOT_OBSERVED, MiniCex, MiniCexEvent, TrainingProfile, new_token
 from evaluations.minicex.selectors import add_years
 from mittist.accounts.models import Role
+from mittist.demo import DemoCommand
 
 User = get_user_model()
 PASSWORD = "mittist-demo"  # as seed_demo
@@ -53,7 +53,7 @@ BT_FORMS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Adds fictional mini-CEX forms to the demo users (idempotent; run after seed_demo)."
 
     def handle(self, *args, **options):

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mittist.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -117,6 +118,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "mittist.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mittist.middleware.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it needs the user and answers lock-outs itself.
@@ -283,8 +285,15 @@ else:
     Q_CLUSTER["poll"] = 2
 
 # --- Security -----------------------------------------------------------------------------------
+# A shared clinic computer: signed out after MITTIST_SESSION_IDLE_MINUTES without a request, and after
+# MITTIST_SESSION_MAX_HOURS however active (mittist/middleware.py); the cookie ends with the browser.
+MITTIST_SESSION_IDLE_MINUTES = env_int("MITTIST_SESSION_IDLE_MINUTES", 30)
+MITTIST_SESSION_MAX_HOURS = env_int("MITTIST_SESSION_MAX_HOURS", 12)
+if MITTIST_SESSION_IDLE_MINUTES < 1 or MITTIST_SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured("MITTIST_SESSION_IDLE_MINUTES and MITTIST_SESSION_MAX_HOURS must be 1 or more")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_AGE = MITTIST_SESSION_MAX_HOURS * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from mittist.forms import SafeTextMixin
+
 from .models import Document, Recording, Section, SelfEvaluation, SelfEvaluationTemplate, SupervisorLink
 
 QUESTION_KINDS = ("text", "rating")
@@ -52,7 +54,7 @@ def validate_questions(questions) -> None:
                 )
 
 
-class SelfEvaluationTemplateForm(forms.ModelForm):
+class SelfEvaluationTemplateForm(SafeTextMixin, forms.ModelForm):
     class Meta:
         model = SelfEvaluationTemplate
         fields = ["version", "title", "active", "questions"]

@@ -1,12 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
+
+from mittist.forms import SafeTextMixin
 
 from .models import User
 
 
+class SafeUserChangeForm(SafeTextMixin, UserChangeForm):
+    pass
+
+
+class SafeUserCreationForm(SafeTextMixin, UserCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = SafeUserChangeForm
+    add_form = SafeUserCreationForm
     ordering = ["full_name"]
     list_display = ["email", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff"]

@@ -3,8 +3,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from mittist.forms import SafeTextMixin
 
-class EmailAuthenticationForm(AuthenticationForm):
+
+class EmailAuthenticationForm(SafeTextMixin, AuthenticationForm):
     username = forms.EmailField(
         label=_("E-post"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
@@ -15,7 +17,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     }
 
 
-class AnyUserPasswordResetForm(PasswordResetForm):
+class AnyUserPasswordResetForm(SafeTextMixin, PasswordResetForm):
     """Also reaches accounts that never chose a password (evaluators invited by the office)."""
 
     def get_users(self, email):

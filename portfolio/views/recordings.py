@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
 from evaluations.views import visible_case
-from mittist.forms import add_validation_error
+from mittist.forms import SafeTextMixin, add_validation_error
 
 from ..models import Recording, SelfEvaluationTemplate
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS
@@ -29,7 +29,7 @@ from .purged import unless_purged
 # --- forms ---------------------------------------------------------------------------------------
 
 
-class RecordingForm(forms.Form):
+class RecordingForm(SafeTextMixin, forms.Form):
     recorded_on = forms.DateField(
         label=gettext_lazy("Inspelningsdatum"), widget=DateInput(),
         error_messages={"required": gettext_lazy("Ange datum för inspelningen."),
@@ -90,7 +90,7 @@ class RecordingForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in services.RECORDING_FIELDS}
 
 
-class SelfEvaluationForm(forms.Form):
+class SelfEvaluationForm(SafeTextMixin, forms.Form):
     """Built from the template's questions: text → textarea, rating → radio buttons 1–5.
 
     A draft needs no answer; marking it complete (`complete=True`) needs every required one. The

@@ -37,5 +37,6 @@ rules.add_perm("evaluations.review_quality", is_quality_reviewer & case_is_revie
 rules.add_perm("evaluations.record_practice_day", is_coordinator | (is_evaluator & is_case_evaluator))
 rules.add_perm("evaluations.see_personnummer", is_trainee & is_case_trainee)
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)
+rules.add_perm("evaluations.resend_mail", is_coordinator)
 # The purge page: what leaves SFAM when, with the trainee's downloads (the office sees the dates).
 rules.add_perm("evaluations.view_purge", is_coordinator | (is_trainee & is_case_trainee))

@@ -1,9 +1,10 @@
 """Every write to a case goes through one of these functions.
 
 Each one: opens a transaction, locks the case row, checks the transition is allowed for this user,
-changes the fields, saves, writes one audit row, and queues its e-mails for after the commit.
+changes the fields, saves, writes one audit row, and writes its e-mails to the outbox (sent after the commit).
 """
 
+import logging
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -16,13 +17,14 @@ from django_fsm import can_proceed
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import Personnummer
 from mittist.crypto import lookup_hash
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import queue_task_on_commit, write_mail
 
 from . import notifications
 from .models import CaseEvent, Evaluation, Evaluator
 from .selectors import assignment_conflicts
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 class CaseStateError(Exception):
@@ -238,7 +240,7 @@ def case_agree_practice_day(*, case: Evaluation, by, on: date) -> Evaluation:
         before = _step(case, by, "agree_practice_day", _("Praktikdagen kan inte registreras i detta skede."), on)
         CaseEvent.record(case, by, "practice_day_agreed", from_state=before, note=on.isoformat())
         notifications.queue("practice_day_agreed", case)
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
+        write_mail("scheduling.practice_day.practice_day_changed", str(case.pk))
     return case
 
 
@@ -253,7 +255,7 @@ def case_reschedule_practice_day(*, case: Evaluation, by, on: date, reason: str)
             "old": old.isoformat() if old else "–", "new": on.isoformat(), "reason": reason,
         }
         CaseEvent.record(case, by, "practice_day_rescheduled", from_state=before, note=note)
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk), reason)
+        write_mail("scheduling.practice_day.practice_day_changed", str(case.pk), reason)
     return case
 
 
@@ -341,7 +343,7 @@ def case_withdraw(*, case: Evaluation, by, reason: str) -> Evaluation:
         CaseEvent.record(case, by, "withdrawn", from_state=before, note=reason)
         notifications.queue("case_withdrawn", case, reason=reason)
         # A practice day in people's calendars is cancelled there too.
-        queue_task_on_commit("scheduling.practice_day.practice_day_changed", str(case.pk))
+        write_mail("scheduling.practice_day.practice_day_changed", str(case.pk))
     return case
 
 
@@ -390,3 +392,21 @@ def evaluator_update(*, by, evaluator: Evaluator, full_name: str, email: str, ph
 
 def _join(*parts: str) -> str:
     return " — ".join(str(p).strip() for p in parts if p and str(p).strip())
+
+
+def mail_resend(*, message_id, by, email: str):
+    """The coordinator sends a failed or stuck e-mail again, to the address as corrected; audited on its case."""
+    from mittist.outbox import services as outbox
+    from mittist.outbox.models import Message
+
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        old = message.recipient_email
+        message = outbox.resend(message=message, email=email)
+        case = Evaluation.objects.filter(pk=message.case_id).first() if message.case_id else None
+        if case is not None:
+            note = f"{message.template}: {old} → {message.recipient_email}" if old != message.recipient_email else message.template
+            CaseEvent.record(case, by, "mail_resent", note=note)
+        else:
+            logger.info("E-mail %s resent by %s to %s", message.pk, by.pk, message.recipient_email)
+    return message

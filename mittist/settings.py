@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_q",
     "csp",
     "mittist.accounts",
+    "mittist.outbox",
     "evaluations",
     "evaluations.minicex",
     "evaluations.reports",
@@ -262,6 +263,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mitt-i-ST <no-reply@mittist.
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The Mitt-i-ST office: receives new registrations and agreed practice days.
 MITTIST_OFFICE_EMAIL = env_str("MITTIST_OFFICE_EMAIL", "mittist-kansli@example.org")
+
+# The outbox (mittist/outbox/): a message failing for a temporary reason is tried again after 1, 2, 4 …
+# minutes (at most an hour apart), MITTIST_OUTBOX_MAX_ATTEMPTS times in all. The dashboard shows a message
+# as stuck when it has waited MITTIST_OUTBOX_STUCK_MINUTES past its time. Sent messages keep no text and
+# are deleted after MITTIST_OUTBOX_KEEP_DAYS; failed ones nobody resent after MITTIST_OUTBOX_FAILED_KEEP_DAYS.
+MITTIST_OUTBOX_MAX_ATTEMPTS = env_int("MITTIST_OUTBOX_MAX_ATTEMPTS", 10)
+MITTIST_OUTBOX_STUCK_MINUTES = env_int("MITTIST_OUTBOX_STUCK_MINUTES", 15)
+MITTIST_OUTBOX_KEEP_DAYS = env_int("MITTIST_OUTBOX_KEEP_DAYS", 30)
+MITTIST_OUTBOX_FAILED_KEEP_DAYS = env_int("MITTIST_OUTBOX_FAILED_KEEP_DAYS", 90)
+for _name in ("MITTIST_OUTBOX_MAX_ATTEMPTS", "MITTIST_OUTBOX_STUCK_MINUTES", "MITTIST_OUTBOX_KEEP_DAYS",
+              "MITTIST_OUTBOX_FAILED_KEEP_DAYS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 
 # --- Background work (django-q2) ----------------------------------------------------------------
 # A task may run for `timeout` seconds; it is only handed out again after `retry`, well above it,

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evaluations.models import CaseEvent, Evaluation
-from mittist.mailer import Recipient, send_now
+from mittist.mailer import Recipient, queue_mail
 
 from .calendar import CANCEL, FILENAME, REQUEST, build_ics, event_times, invite_uid
 from .models import CalendarInvite, PracticeDayProposal
@@ -104,12 +104,12 @@ def practice_day_changed(case_id: str, reason: str = "") -> None:
     }
     for recipient in _people(case):
         ics = build_ics(case, method=method, sequence=invite.sequence, language=recipient.language)
-        send_now(
+        queue_mail(
             f"practice_day_{kind}", recipient, context, attachments=[(FILENAME, ics, f"text/calendar; method={method}")]
         )
     if kind == "rescheduled":
         # The office keeps the practice days on record: told of every move, no calendar request.
-        send_now("practice_day_rescheduled", _office(), context)
+        queue_mail("practice_day_rescheduled", _office(), context)
     log.info("practice day %s for case %s (invite %s #%s)", kind, case.pk, invite.uid, invite.sequence)
 
 
@@ -143,4 +143,4 @@ def send_proposal_mail(case_id: str, by_id: str, proposal_ids: list[str], declin
         "sender_name": sender_name,
         "from_trainee": from_trainee,
     }
-    send_now("practice_day_proposed", recipient, context)
+    queue_mail("practice_day_proposed", recipient, context)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from mittist import crypto
-from mittist.mailer import Recipient, send_now
+from mittist.mailer import Recipient, queue_mail
 
 from .models import MiniCex, hash_token
 from .services import code_is_current
@@ -34,18 +34,18 @@ def deliver(kind: str, form_id: str, sealed: str | None = None) -> int:
         token = crypto.decrypt(sealed)
         if form.link_token_hash != hash_token(token) or not form.link_is_live:
             return 0  # replaced, extended or cancelled before the worker got here
-        send_now("minicex_assessment_request", _assessor(form), {**context, "link_url": link_url(form, token)})
+        queue_mail("minicex_assessment_request", _assessor(form), {**context, "link_url": link_url(form, token)})
         return 1
     if kind == "assessor_code":
         code = crypto.decrypt(sealed)
         if not form.is_on_trainee_device or not code_is_current(form, code):
             return 0  # a newer code was sent, this one used or expired, or the form sent by link meanwhile
-        send_now("minicex_assessor_code", _assessor(form), {**context, "code": code})
+        queue_mail("minicex_assessor_code", _assessor(form), {**context, "code": code})
         return 1
     if kind == "assessment_cancelled":
-        send_now("minicex_assessment_cancelled", _assessor(form), context)
+        queue_mail("minicex_assessment_cancelled", _assessor(form), context)
         return 1
     if kind in {"assessed", "amended"}:
-        send_now(f"minicex_{kind}", Recipient.of(form.trainee), context)
+        queue_mail(f"minicex_{kind}", Recipient.of(form.trainee), context)
         return 1
     raise ValueError(f"unknown mini-CEX notification {kind!r}")

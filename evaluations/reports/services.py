@@ -24,7 +24,7 @@ from evaluations.services import CaseStateError, check_step, locked_case, take_s
 from mittist import crypto
 from mittist.autosave import AutosaveRefused, VersionConflict
 from mittist.definitions import localized
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import write_mail
 from mittist.text import clean_text
 
 from .models import (
@@ -219,7 +219,7 @@ def share_create(*, report: Report, by, kind: str, name: str, email: str) -> tup
         )
         CaseEvent.record(case, by, "report_shared", note=f"{name} ({share.get_kind_display()})")
         # The token reaches the mail worker sealed: the task queue keeps its arguments.
-        queue_task_on_commit("evaluations.reports.notifications.deliver_share", str(share.pk), crypto.encrypt(token))
+        write_mail("evaluations.reports.notifications.deliver_share", str(share.pk), crypto.encrypt(token))
     return share, token
 
 

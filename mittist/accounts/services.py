@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import write_mail
 
 
 def set_password_url(user) -> str:
@@ -16,13 +16,13 @@ def set_password_url(user) -> str:
 
 def queue_set_password_mail(user, *, template: str) -> None:
     """New accounts made by the coordinator get a link to choose their own password."""
-    queue_task_on_commit("mittist.accounts.services.send_set_password_mail", str(user.pk), template)
+    write_mail(send_set_password_mail, str(user.pk), template)
 
 
 def send_set_password_mail(user_id: str, template: str) -> None:
-    from mittist.mailer import Recipient, send_now
+    from mittist.mailer import Recipient, queue_mail
 
     from .models import User
 
     user = User.objects.get(pk=user_id)
-    send_now(template, Recipient.of(user), {"user": user, "set_password_url": set_password_url(user)})
+    queue_mail(template, Recipient.of(user), {"user": user, "set_password_url": set_password_url(user)})

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from evaluations.models import CaseEvent, Evaluation
 from mittist import crypto
-from mittist.mailer import Recipient, queue_task_on_commit, send_now
+from mittist.mailer import Recipient, queue_mail, write_mail
 
 from ..models import Section, SupervisorLink, hash_token
 from .common import AUTOSAVE_WINDOW, PortfolioError, ensure_sections, record
@@ -79,7 +79,7 @@ def supervisor_link_request(*, case: Evaluation, by, email: str) -> tuple[Superv
         SupervisorLink.objects.filter(case=case, revoked_at__isnull=True, expires_at__gt=now).update(revoked_at=now)
         link, token = SupervisorLink.issue(case=case, email=email, by=by)
         record(case, by, "supervisor_link_issued", note=email)
-        queue_task_on_commit("portfolio.services.supervisor.deliver_statement_request", str(link.pk), crypto.encrypt(token))
+        write_mail(deliver_statement_request, str(link.pk), crypto.encrypt(token))
     return link, token
 
 
@@ -163,7 +163,7 @@ def supervisor_statement_submit(*, link: SupervisorLink, by) -> Section:
         link.last_used_at = now
         link.save(update_fields=["last_used_at"])
         record(link.case, by, "supervisor_statement_submitted", note=link.email)
-        queue_task_on_commit("portfolio.services.supervisor.deliver_statement_submitted", str(link.pk))
+        write_mail(deliver_statement_submitted, str(link.pk))
     return section
 
 
@@ -186,7 +186,7 @@ def deliver_statement_request(link_id: str, sealed_token: str) -> int:
         "link_url": landing_url(crypto.decrypt(sealed_token)),
         "account_url": settings.SITE_URL + reverse("portfolio:supervisor_statement", args=[link.pk]),
     }
-    send_now(REQUEST_MAIL, Recipient(email=link.email, name=name), context)
+    queue_mail(REQUEST_MAIL, Recipient(email=link.email, name=name), context)
     return 1
 
 
@@ -203,5 +203,5 @@ def deliver_statement_submitted(link_id: str) -> int:
             "case_url": url,
             "for_trainee": recipient.email == case.trainee.email,
         }
-        send_now(SUBMITTED_MAIL, recipient, context)
+        queue_mail(SUBMITTED_MAIL, recipient, context)
     return len(recipients)

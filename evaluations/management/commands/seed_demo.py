@@ -56,6 +56,7 @@ class Command(DemoCommand):
                 transaction.atomic(),
                 mock.patch.object(notifications, "queue"),
                 mock.patch.object(services, "queue_task_on_commit"),
+                mock.patch.object(services, "write_mail"),
             ):
                 self.load()
             # Reminders are planned by the worker, as after any real change.

@@ -63,7 +63,7 @@ class Command(DemoCommand):
             return
         today = timezone.localdate()
         # Demo people are fictional: their assessment links and receipts would only flood the console.
-        with transaction.atomic(), mock.patch.object(services, "queue_task_on_commit"):
+        with transaction.atomic(), mock.patch.object(services, "write_mail"):
             made = 0
             if not MiniCex.objects.filter(trainee=trainee).exists():
                 made += self.st_forms(trainee, today)

@@ -29,6 +29,12 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
+def start_session_clock(sender, request, user, **kwargs):
+    """On every sign-in (connected to user_logged_in in the accounts app): both limits count from now."""
+    if request is not None and hasattr(request, "session"):
+        request.session[STARTED] = request.session[SEEN] = int(time.time())
+
+
 class SessionLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,7 +50,7 @@ class SessionLimitMiddleware:
         started, seen = session.get(STARTED), session.get(SEEN)
         idle = settings.MITTIST_SESSION_IDLE_MINUTES * 60
         longest = settings.MITTIST_SESSION_MAX_HOURS * 3600
-        if started is None or seen is None:  # first request after signing in
+        if started is None or seen is None:  # a session from before the limits existed
             session[STARTED] = session[SEEN] = now
             return
         if now - seen > idle:

@@ -104,12 +104,14 @@ def practice_day_changed(case_id: str, reason: str = "") -> None:
     }
     for recipient in _people(case):
         ics = build_ics(case, method=method, sequence=invite.sequence, language=recipient.language)
+        # A later version of the invite replaces one still waiting in the outbox: one update, the latest day.
         queue_mail(
-            f"practice_day_{kind}", recipient, context, attachments=[(FILENAME, ics, f"text/calendar; method={method}")]
+            f"practice_day_{kind}", recipient, context, attachments=[(FILENAME, ics, f"text/calendar; method={method}")],
+            topic=f"practice_day:{case.pk}:{recipient.email.lower()}",
         )
     if kind == "rescheduled":
         # The office keeps the practice days on record: told of every move, no calendar request.
-        queue_mail("practice_day_rescheduled", _office(), context)
+        queue_mail("practice_day_rescheduled", _office(), context, topic=f"practice_day:{case.pk}:office")
     log.info("practice day %s for case %s (invite %s #%s)", kind, case.pk, invite.uid, invite.sequence)
 
 

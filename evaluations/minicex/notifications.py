@@ -1,7 +1,7 @@
-"""E-mails about a mini-CEX form, sent by the worker after the change has committed.
+"""E-mails about a mini-CEX form, written to the outbox in the transaction of the change.
 
-The worker reloads the form, so a link or code replaced or a form cancelled before the mail goes out is
-not sent: an e-mail never carries a link or code that no longer works.
+A new link or code replaces the mail with the old one if that has not gone out yet (the outbox topic), and a
+link or code no longer current is not written: an e-mail never carries a link or code that no longer works.
 """
 
 from django.conf import settings
@@ -19,6 +19,10 @@ def _assessor(form: MiniCex) -> Recipient:
     return Recipient(email=form.assessor_email, name=form.assessor_name, language=language or "sv")
 
 
+def assessor_topic(form: MiniCex) -> str:
+    return f"minicex:{form.pk}:assessor"
+
+
 def form_url(form: MiniCex) -> str:
     return settings.SITE_URL + reverse("minicex:detail", args=[form.pk])
 
@@ -34,16 +38,18 @@ def deliver(kind: str, form_id: str, sealed: str | None = None) -> int:
         token = crypto.decrypt(sealed)
         if form.link_token_hash != hash_token(token) or not form.link_is_live:
             return 0  # replaced, extended or cancelled before the worker got here
-        queue_mail("minicex_assessment_request", _assessor(form), {**context, "link_url": link_url(form, token)})
+        queue_mail("minicex_assessment_request", _assessor(form), {**context, "link_url": link_url(form, token)},
+                   topic=assessor_topic(form))
         return 1
     if kind == "assessor_code":
         code = crypto.decrypt(sealed)
         if not form.is_on_trainee_device or not code_is_current(form, code):
             return 0  # a newer code was sent, this one used or expired, or the form sent by link meanwhile
-        queue_mail("minicex_assessor_code", _assessor(form), {**context, "code": code})
+        queue_mail("minicex_assessor_code", _assessor(form), {**context, "code": code}, topic=f"minicex:{form.pk}:code")
         return 1
     if kind == "assessment_cancelled":
-        queue_mail("minicex_assessment_cancelled", _assessor(form), context)
+        # Replaces a request still waiting in the outbox: its link no longer works.
+        queue_mail("minicex_assessment_cancelled", _assessor(form), context, topic=assessor_topic(form))
         return 1
     if kind in {"assessed", "amended"}:
         queue_mail(f"minicex_{kind}", Recipient.of(form.trainee), context)

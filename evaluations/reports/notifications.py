@@ -9,6 +9,10 @@ from mittist.mailer import Recipient, queue_mail
 from .models import ReportShare
 
 
+def share_topic(share) -> str:
+    return f"report_share:{share.pk}"
+
+
 def deliver_share(share_id: str, sealed_token: str) -> int:
     share = ReportShare.objects.select_related("report__case__trainee").filter(pk=share_id).first()
     if share is None or not share.is_usable:
@@ -21,5 +25,5 @@ def deliver_share(share_id: str, sealed_token: str) -> int:
         "link_url": settings.SITE_URL + reverse("reports:shared_landing", args=[crypto.decrypt(sealed_token)]),
     }
     queue_mail("report_shared", Recipient(email=share.email, name=share.name, language=case.trainee.language or "sv"),
-             context)
+               context, topic=share_topic(share))
     return 1

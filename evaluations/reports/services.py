@@ -25,6 +25,7 @@ from mittist import crypto
 from mittist.autosave import AutosaveRefused, VersionConflict
 from mittist.definitions import localized
 from mittist.mailer import write_mail
+from mittist.outbox.services import withdraw
 from mittist.text import clean_text
 
 from .models import (
@@ -233,6 +234,7 @@ def share_revoke(*, share: ReportShare, by) -> ReportShare:
         if share.revoked_at is None:
             share.revoked_at = timezone.now()
             share.save(update_fields=["revoked_at"])
+            withdraw(f"report_share:{share.pk}")  # a share mail still waiting must not carry the revoked link
             CaseEvent.record(case, by, "report_share_revoked", note=share.name)
     return share
 

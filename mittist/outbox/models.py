@@ -48,6 +48,8 @@ class Message(models.Model):
     )
     # The case it is about (no foreign key: the outbox serves every app and is imported by none of them).
     case_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # A later message on the same topic (a new link, a moved day) replaces this one if it has not gone out yet.
+    topic = models.CharField(max_length=120, blank=True, db_index=True)
     # Sealed JSON {subject, text, html, attachments}; emptied once sent.
     content = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)

@@ -23,12 +23,23 @@ def _send_on_commit(message_id) -> None:
     transaction.on_commit(lambda: async_task(SEND_TASK, str(message_id)))
 
 
+def withdraw(topic: str) -> int:
+    """Take back the messages on `topic` that have not gone out (a link revoked, a day moved again)."""
+    deleted, _ = Message.objects.filter(topic=topic, state=M.PENDING).delete()
+    return deleted
+
+
 def enqueue(*, template: str, email: str, name: str = "", language: str = "sv", user_id=None, case_id=None,
-            subject: str, text: str, html: str, attachments=()) -> Message:
-    """One message as a row, in the caller's transaction; the worker sends it once that commits."""
+            subject: str, text: str, html: str, attachments=(), topic: str = "") -> Message:
+    """One message as a row, in the caller's transaction; the worker sends it once that commits.
+
+    With a topic, a message on it that is still waiting is replaced: an e-mail never carries a link or
+    a day that a later change has already replaced."""
+    if topic:
+        withdraw(topic)
     message = Message.objects.create(
         template=template, recipient_email=email, recipient_name=name, language=language, recipient_user_id=user_id,
-        case_id=case_id, content=seal_content(subject, text, html, attachments),
+        case_id=case_id, content=seal_content(subject, text, html, attachments), topic=topic,
     )
     _send_on_commit(message.pk)
     return message

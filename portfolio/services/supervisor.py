@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from evaluations.models import CaseEvent, Evaluation
 from mittist import crypto
 from mittist.mailer import Recipient, queue_mail, write_mail
+from mittist.outbox.services import withdraw
 
 from ..models import Section, SupervisorLink, hash_token
 from .common import AUTOSAVE_WINDOW, PortfolioError, ensure_sections, record
@@ -91,6 +92,7 @@ def supervisor_link_revoke(*, link: SupervisorLink, by) -> SupervisorLink:
             return link
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        withdraw(link_topic(link.case))  # a request mail still waiting must not carry the revoked link
         record(link.case, by, "supervisor_link_revoked", note=link.email)
     return link
 
@@ -170,6 +172,10 @@ def supervisor_statement_submit(*, link: SupervisorLink, by) -> Section:
 # --- e-mail tasks (run by the worker, after the commit) ---------------------------------------------
 
 
+def link_topic(case) -> str:
+    return f"supervisor_link:{case.pk}"
+
+
 def landing_url(token: str) -> str:
     return settings.SITE_URL + reverse("portfolio:supervisor_landing", args=[token])
 
@@ -186,7 +192,7 @@ def deliver_statement_request(link_id: str, sealed_token: str) -> int:
         "link_url": landing_url(crypto.decrypt(sealed_token)),
         "account_url": settings.SITE_URL + reverse("portfolio:supervisor_statement", args=[link.pk]),
     }
-    queue_mail(REQUEST_MAIL, Recipient(email=link.email, name=name), context)
+    queue_mail(REQUEST_MAIL, Recipient(email=link.email, name=name), context, topic=link_topic(case))
     return 1
 
 

@@ -20,6 +20,8 @@ def _assessor(form: MiniCex) -> Recipient:
 
 
 def assessor_topic(form: MiniCex) -> str:
+    """One topic for everything sent to the assessor about a form: a new link, code or cancellation
+    replaces the one still waiting, whose link or code no longer works."""
     return f"minicex:{form.pk}:assessor"
 
 
@@ -45,7 +47,7 @@ def deliver(kind: str, form_id: str, sealed: str | None = None) -> int:
         code = crypto.decrypt(sealed)
         if not form.is_on_trainee_device or not code_is_current(form, code):
             return 0  # a newer code was sent, this one used or expired, or the form sent by link meanwhile
-        queue_mail("minicex_assessor_code", _assessor(form), {**context, "code": code}, topic=f"minicex:{form.pk}:code")
+        queue_mail("minicex_assessor_code", _assessor(form), {**context, "code": code}, topic=assessor_topic(form))
         return 1
     if kind == "assessment_cancelled":
         # Replaces a request still waiting in the outbox: its link no longer works.

@@ -253,10 +253,9 @@ def test_the_sweep_is_one_schedule_however_often_migrate_runs(db):
 
 def test_proposal_comments_reach_the_mail_but_not_the_task_queue(make_case, trainee, evaluator, monkeypatch,
                                                                  mailoutbox, django_capture_on_commit_callbacks):
-    from scheduling import services as scheduling_services
-
     from mittist.outbox import services as outbox
     from mittist.outbox.models import Message
+    from scheduling import services as scheduling_services
 
     queued = []
     real = "mittist.outbox.services.async_task"

@@ -66,6 +66,10 @@ def queue_mail(template: str, recipient: Recipient, context: dict, attachments=(
     )
 
 
+# The old name, for code written before the outbox: it too only writes to the outbox now.
+send_now = queue_mail
+
+
 def write_mail(func, *args) -> None:
     """Run a function that writes messages (`queue_mail`) now, in the caller's transaction.
 

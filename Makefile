@@ -48,7 +48,7 @@ check-deploy: install
 	FIELD_ENCRYPTION_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	FIELD_HASH_KEY=$$($(PY) -c 'import secrets; print(secrets.token_hex(32))') \
 	DJANGO_ALLOWED_HOSTS=mittist.example.org DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
-	EMAIL_HOST=smtp.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	EMAIL_HOST=smtp.example.org SITE_URL=https://mittist.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts

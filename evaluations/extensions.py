@@ -93,6 +93,9 @@ class _Registry:
 
 registry = _Registry()
 AFTER_CHANGE_EVENTS = {"state_changed", "practice_day_changed"}
+# Handlers of these write e-mail: they run inside the change's transaction, so the message is in the
+# outbox exactly when the change is committed. The others run as background tasks after the commit.
+WRITES_MAIL = {"practice_day_changed"}
 
 
 def _add_once(items: list, item) -> None:

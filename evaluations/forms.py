@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mittist.accounts.personnummer import parse_personnummer
 from mittist.durations import durations
+from mittist.forms import SafeTextMixin
 
 from .models import Curriculum, Evaluation, Evaluator, Region, local_today
 
@@ -30,7 +31,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(SafeTextMixin, forms.Form):
     full_name = forms.CharField(label=_("Namn"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(
         label=_("E-post"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -169,7 +170,7 @@ class RegisterAgainForm(RegistrationForm):
 # --- forms for the case's steps -------------------------------------------------------------------
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(SafeTextMixin, forms.Form):
     reason = forms.CharField(label=_("Skäl"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -180,7 +181,7 @@ class DeclineForm(ReasonForm):
     )
 
 
-class ContactMadeForm(forms.Form):
+class ContactMadeForm(SafeTextMixin, forms.Form):
     on = forms.DateField(label=_("Datum då du kontaktade värderaren"), widget=DateInput())
 
     def clean_on(self):
@@ -195,7 +196,7 @@ class EvaluatorChoiceField(forms.ModelChoiceField):
         return f"{obj.user.full_name} ({obj.get_region_display()})"
 
 
-class AssignForm(forms.Form):
+class AssignForm(SafeTextMixin, forms.Form):
     evaluator = EvaluatorChoiceField(
         label=_("Värderare"), queryset=Evaluator.objects.filter(active=True).select_related("user"),
         error_messages={"invalid_choice": _("Välj en aktiv värderare ur listan.")},
@@ -214,7 +215,7 @@ class ReassignForm(AssignForm):
     reason = forms.CharField(label=_("Varför byts värderaren?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class EvaluatorForm(forms.Form):
+class EvaluatorForm(SafeTextMixin, forms.Form):
     full_name = forms.CharField(label=_("Namn"), max_length=150)
     email = forms.EmailField(label=_("E-post"), max_length=254)
     phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
@@ -253,7 +254,7 @@ class EvaluatorForm(forms.Form):
         return year
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(SafeTextMixin, forms.Form):
     q = forms.CharField(label=_("Sök"), required=False, max_length=100)
     state = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Alla"))] + Evaluation.State.choices)
     region = forms.ChoiceField(label=_("Region"), required=False, choices=[("", _("Alla"))] + Region.choices)

@@ -691,6 +691,7 @@ class CaseEvent(models.Model):
 
 
 ACTION_LABELS = {
+    "mail_resent": _("E-post skickad igen"),
     "registered": _("Anmälan inkom"),
     "registration_accepted": _("Anmälan godkänd"),
     "registration_rejected": _("Anmälan avvisad"),

@@ -1,7 +1,8 @@
 """E-mails that follow a change to a case.
 
-Services queue `deliver(kind, case_id, extra)` on commit; the worker reloads the case, so the mail
-says what is true when it is sent. The functions here only pick recipients and build context.
+Services call `queue(kind, case)` inside their transaction; `deliver` reloads the case there (the change
+as it will commit) and writes one outbox row per recipient (mittist/mailer.py). The functions here only
+pick recipients and build context.
 """
 
 from django.conf import settings
@@ -9,13 +10,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from mittist.accounts.models import Role
-from mittist.mailer import Recipient, queue_task_on_commit, send_now
+from mittist.mailer import Recipient, queue_mail, write_mail
 
 from .models import Evaluation
 
 
 def queue(kind: str, case: Evaluation, **extra) -> None:
-    queue_task_on_commit("evaluations.notifications.deliver", kind, str(case.pk), extra)
+    write_mail(deliver, kind, str(case.pk), extra)
 
 
 def _case_url(case) -> str:
@@ -84,7 +85,7 @@ def deliver(kind: str, case_id: str, extra: dict | None = None) -> int:
     context = {"case": case, **links(case), **extra}
     recipients = _recipients(kind, case, extra)
     for recipient in recipients:
-        send_now(kind, recipient, context)
+        queue_mail(kind, recipient, context)
     return len(recipients)
 
 
@@ -116,7 +117,7 @@ def deliver_registration(kind: str, registration_id: str, encrypted_token: str =
     else:
         raise ValueError(f"unknown registration message {kind!r}")
     for recipient in recipients:
-        send_now(kind, recipient, context)
+        queue_mail(kind, recipient, context)
     return len(recipients)
 
 
@@ -128,7 +129,7 @@ def deliver_account_exists(encrypted_email: str) -> None:
     user = User.objects.filter(email__iexact=crypto.decrypt(encrypted_email)).first()
     if user is None:
         return
-    send_now("registration_account_exists", Recipient.of(user), {
+    queue_mail("registration_account_exists", Recipient.of(user), {
         "user": user, "login_url": settings.SITE_URL + reverse("accounts:login"),
         "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
     })

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from mittist.mailer import Recipient, queue_task_on_commit, send_now
+from mittist.mailer import Recipient, queue_mail, write_mail
 from mittist.storage import delete_all_versions
 
 from .extensions import registry
@@ -137,7 +137,7 @@ def claim_notice(unclaimed, field: str, case: Evaluation, what: str, now: dateti
         if not unclaimed.update(**{field: now}):
             return False
         CaseEvent.record(case, None, f"{what}_purge_notice")
-        queue_task_on_commit(NOTICE_TASK, what, str(case.pk))
+        write_mail(NOTICE_TASK, what, str(case.pk))
     return True
 
 
@@ -253,7 +253,7 @@ def deliver_notice(what: str, case_id: str) -> int:
         "purge_url": purge_page_url(case),
         "notice_days": settings.MITTIST_PURGE_NOTICE_DAYS,
     }
-    send_now(f"{what}_purge_notice", Recipient.of(case.trainee), context)
+    queue_mail(f"{what}_purge_notice", Recipient.of(case.trainee), context)
     return 1
 
 

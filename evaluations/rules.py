@@ -62,6 +62,7 @@ rules.add_perm(
 )
 rules.add_perm("evaluations.manage_evaluators", is_coordinator)
 rules.add_perm("evaluations.register_again", is_trainee & has_no_running_case & has_an_ended_registration)
+rules.add_perm("evaluations.resend_mail", is_coordinator)
 # The purge page: what leaves SFAM when, with the trainee's downloads (the office sees the dates).
 rules.add_perm("evaluations.view_purge", is_coordinator | (is_trainee & is_case_trainee))
 # Who read the trainee's material (evaluations/readlog.py): the office, and the trainee ("Vem har läst").

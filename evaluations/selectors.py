@@ -157,3 +157,14 @@ def case_list(*, state: str = "", region: str = "", evaluator: str = "", q: str 
     if overdue:
         cases = cases.late()
     return cases.order_by(F("next_due_on").asc(nulls_last=True), "-registered_at")
+
+
+def mail_needing_attention(limit: int = 50) -> list:
+    """Failed and stuck e-mail for the dashboard, newest first, with the case each is about."""
+    from mittist.outbox.models import Message
+
+    messages = list(Message.objects.needing_attention().select_related("recipient_user")[:limit])
+    cases = Evaluation.objects.select_related("trainee").in_bulk([m.case_id for m in messages if m.case_id])
+    for message in messages:
+        message.case = cases.get(message.case_id)
+    return messages

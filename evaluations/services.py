@@ -1,10 +1,11 @@
 """Every write to a case goes through one of these functions.
 
 Each one: opens a transaction, locks the case row, checks the transition is allowed for this user,
-changes the fields, saves, writes one audit row, and queues its e-mails for after the commit.
+changes the fields, saves, writes one audit row, and writes its e-mails to the outbox (sent after the commit).
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import date, timedelta
 
@@ -21,7 +22,7 @@ from mittist import crypto
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import Personnummer
 from mittist.crypto import lookup_hash
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import queue_task_on_commit, write_mail
 from mittist.ratelimit import Limiter
 
 from . import extensions, notifications
@@ -29,6 +30,7 @@ from .models import CaseEvent, Evaluation, Evaluator, PendingRegistration
 from .selectors import assignment_conflicts
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 class CaseStateError(Exception):
@@ -57,7 +59,11 @@ def _check(case: Evaluation, by, verb: str, refused: str, *, on_behalf: bool = F
 
 def _after_change(case: Evaluation, event: str, *args) -> None:
     for task in extensions.tasks_after(event):
-        queue_task_on_commit(task, str(case.pk), *args)
+        if event in extensions.WRITES_MAIL:
+            # Its e-mail (the calendar invite) is written with the change, in the outbox (mittist.outbox).
+            write_mail(task, str(case.pk), *args)
+        else:
+            queue_task_on_commit(task, str(case.pk), *args)
 
 
 def _step(case: Evaluation, by, verb: str, refused: str, *args, on_behalf: bool = False, **kwargs) -> str:
@@ -142,7 +148,7 @@ def registration_request(*, personnummer: Personnummer, password: str, user_fiel
         if mails.hit(_email_key(email)) > mails.limit:
             return  # someone keeps typing this address: its owner has had enough mail for now
         if User.objects.filter(email__iexact=email).exists():
-            queue_task_on_commit("evaluations.notifications.deliver_account_exists", crypto.encrypt(email))
+            write_mail("evaluations.notifications.deliver_account_exists", crypto.encrypt(email))
             return
         token = secrets.token_urlsafe(32)
         registration = PendingRegistration(
@@ -152,7 +158,7 @@ def registration_request(*, personnummer: Personnummer, password: str, user_fiel
         )
         registration.set_personnummer(personnummer)
         registration.save()
-        queue_task_on_commit(
+        write_mail(
             "evaluations.notifications.deliver_registration", "registration_confirm", str(registration.pk),
             crypto.encrypt(token),
         )
@@ -190,7 +196,7 @@ def registration_confirm(*, token: str) -> None:
         if User.objects.filter(email__iexact=registration.email).exists():
             # Confirmed twice (two registrations with one address): the first made the account.
             registration.delete()
-            queue_task_on_commit("evaluations.notifications.deliver_account_exists", crypto.encrypt(registration.email))
+            write_mail("evaluations.notifications.deliver_account_exists", crypto.encrypt(registration.email))
             return
         existing = Evaluation.objects.active().filter(personnummer_hash=registration.personnummer_hash).first()
         if existing is None:
@@ -207,7 +213,7 @@ def registration_confirm(*, token: str) -> None:
         registration.save()
         if existing is not None:
             CaseEvent.record(existing, None, "flagged_registration")
-        queue_task_on_commit("evaluations.notifications.deliver_registration", "registration_flagged", str(registration.pk))
+        write_mail("evaluations.notifications.deliver_registration", "registration_flagged", str(registration.pk))
 
 
 def _create_from_registration(registration: PendingRegistration) -> Evaluation:
@@ -258,9 +264,7 @@ def flagged_registration_reject(*, registration: PendingRegistration, by, reason
         registration.save()
         if registration.existing_case_id:
             CaseEvent.record(registration.existing_case, by, "flagged_registration_rejected")
-        queue_task_on_commit(
-            "evaluations.notifications.deliver_registration", "registration_flagged_rejected", str(registration.pk)
-        )
+        write_mail("evaluations.notifications.deliver_registration", "registration_flagged_rejected", str(registration.pk))
     return registration
 
 
@@ -585,3 +589,21 @@ def evaluator_update(*, by, evaluator: Evaluator, full_name: str, email: str, ph
 
 def _join(*parts: str) -> str:
     return " — ".join(str(p).strip() for p in parts if p and str(p).strip())
+
+
+def mail_resend(*, message_id, by, email: str):
+    """The coordinator sends a failed or stuck e-mail again, to the address as corrected; audited on its case."""
+    from mittist.outbox import services as outbox
+    from mittist.outbox.models import Message
+
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        old = message.recipient_email
+        message = outbox.resend(message=message, email=email)
+        case = Evaluation.objects.filter(pk=message.case_id).first() if message.case_id else None
+        if case is not None:
+            note = f"{message.template}: {old} → {message.recipient_email}" if old != message.recipient_email else message.template
+            CaseEvent.record(case, by, "mail_resent", note=note)
+        else:
+            logger.info("E-mail %s resent by %s to %s", message.pk, by.pk, message.recipient_email)
+    return message

@@ -12,6 +12,7 @@ urlpatterns = [
     path("anmalan/flaggad/<uuid:registration_id>/", views.flagged_registration, name="flagged_registration"),
     path("koordinator/", views.dashboard, name="dashboard"),
     path("koordinator/export.csv", views.case_export, name="case_export"),
+    path("koordinator/e-post/<uuid:message_id>/skicka-igen/", views.mail_resend, name="mail_resend"),
     path("koordinator/vardare/", views.evaluator_list, name="evaluator_list"),
     path("koordinator/vardare/ny/", views.evaluator_edit, name="evaluator_create"),
     path("koordinator/vardare/<uuid:evaluator_id>/", views.evaluator_edit, name="evaluator_edit"),

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mittist.forms import add_validation_error
+from mittist.outbox.models import Message
 from mittist.ratelimit import Limiter, client_key
 
 from . import selectors, services
@@ -355,10 +357,27 @@ def dashboard(request):
         "registration_queue": selectors.registration_queue()[:20],
         "flagged_registrations": list(PendingRegistration.objects.flagged().select_related("existing_case")[:20]),
         "assignment_queue": selectors.assignment_queue()[:20],
+        "mail_problems": selectors.mail_needing_attention(),
+        "mail_stuck_minutes": settings.MITTIST_OUTBOX_STUCK_MINUTES,
         "querystring_without_page": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "export_querystring": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
     }
     return render(request, "evaluations/dashboard.html", context)
+
+
+@require_POST
+@role_required("coordinator")
+def mail_resend(request, message_id):
+    if not request.user.has_perm("evaluations.resend_mail"):
+        raise PermissionDenied
+    message = get_object_or_404(Message, pk=message_id)
+    try:
+        message = services.mail_resend(message_id=message.pk, by=request.user, email=request.POST.get("email", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("E-posten skickas igen till %(email)s.") % {"email": message.recipient_email})
+    return redirect(reverse("evaluations:dashboard") + "#mail-heading")
 
 
 class _Echo:

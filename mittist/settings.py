@@ -77,8 +77,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["localho
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
-# Absolute links in e-mails (the worker has no request to build them from).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in e-mails (the worker has no request to build them from). Every capability link in a
+# mail starts with it, so production needs the real address, over https.
+SITE_URL = (env_required("SITE_URL") if PRODUCTION else env_str("SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// when DJANGO_ENV=production, not {SITE_URL!r}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -96,6 +99,7 @@ INSTALLED_APPS = [
     "django_q",
     "csp",
     "mittist.accounts",
+    "mittist.outbox",
     "evaluations",
     "evaluations.minicex",
     "evaluations.reports",
@@ -108,6 +112,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mittist.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -119,6 +124,7 @@ MIDDLEWARE = [
     "mittist.accounts.middleware.SecondFactorMiddleware",
     "mittist.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mittist.middleware.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it needs the user and answers lock-outs itself.
@@ -305,6 +311,19 @@ MITTIST_OFFICE_EMAIL = env_str("MITTIST_OFFICE_EMAIL", "mittist-kansli@example.o
 MITTIST_OFFICE_PHONE = env_str("MITTIST_OFFICE_PHONE", "08-000 00 00")
 MITTIST_OFFICE_HOURS = env_str("MITTIST_OFFICE_HOURS", "")
 
+# The outbox (mittist/outbox/): a message failing for a temporary reason is tried again after 1, 2, 4 …
+# minutes (at most an hour apart), MITTIST_OUTBOX_MAX_ATTEMPTS times in all. The dashboard shows a message
+# as stuck when it has waited MITTIST_OUTBOX_STUCK_MINUTES past its time. Sent messages keep no text and
+# are deleted after MITTIST_OUTBOX_KEEP_DAYS; failed ones nobody resent after MITTIST_OUTBOX_FAILED_KEEP_DAYS.
+MITTIST_OUTBOX_MAX_ATTEMPTS = env_int("MITTIST_OUTBOX_MAX_ATTEMPTS", 10)
+MITTIST_OUTBOX_STUCK_MINUTES = env_int("MITTIST_OUTBOX_STUCK_MINUTES", 15)
+MITTIST_OUTBOX_KEEP_DAYS = env_int("MITTIST_OUTBOX_KEEP_DAYS", 30)
+MITTIST_OUTBOX_FAILED_KEEP_DAYS = env_int("MITTIST_OUTBOX_FAILED_KEEP_DAYS", 90)
+for _name in ("MITTIST_OUTBOX_MAX_ATTEMPTS", "MITTIST_OUTBOX_STUCK_MINUTES", "MITTIST_OUTBOX_KEEP_DAYS",
+              "MITTIST_OUTBOX_FAILED_KEEP_DAYS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+
 # --- Background work (django-q2) ----------------------------------------------------------------
 # A task may run for `timeout` seconds; it is only handed out again after `retry`, well above it,
 # so a slow task is never run twice at once. Missed schedules are not caught up in a burst.
@@ -327,8 +346,15 @@ else:
     Q_CLUSTER["poll"] = 2
 
 # --- Security -----------------------------------------------------------------------------------
+# A shared clinic computer: signed out after MITTIST_SESSION_IDLE_MINUTES without a request, and after
+# MITTIST_SESSION_MAX_HOURS however active (mittist/middleware.py); the cookie ends with the browser.
+MITTIST_SESSION_IDLE_MINUTES = env_int("MITTIST_SESSION_IDLE_MINUTES", 30)
+MITTIST_SESSION_MAX_HOURS = env_int("MITTIST_SESSION_MAX_HOURS", 12)
+if MITTIST_SESSION_IDLE_MINUTES < 1 or MITTIST_SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured("MITTIST_SESSION_IDLE_MINUTES and MITTIST_SESSION_MAX_HOURS must be 1 or more")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_AGE = MITTIST_SESSION_MAX_HOURS * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = False
 # The refused-form page in the site's layout and language, saying what to do next.
 CSRF_FAILURE_VIEW = "mittist.errors.csrf_failure"

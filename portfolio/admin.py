@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from mittist.admin import ReadOnlyAdmin
+from mittist.forms import SafeTextMixin
 
 from .models import Document, Recording, Section, SelfEvaluation, SelfEvaluationTemplate, SupervisorLink
 
@@ -54,7 +55,7 @@ def validate_questions(questions) -> None:
                 )
 
 
-class SelfEvaluationTemplateForm(forms.ModelForm):
+class SelfEvaluationTemplateForm(SafeTextMixin, forms.ModelForm):
     class Meta:
         model = SelfEvaluationTemplate
         fields = ["version", "title", "active", "questions"]

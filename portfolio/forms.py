@@ -17,6 +17,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mittist.forms import SafeTextMixin
+
 from .sections import Prompt, SectionDef
 from .services.sections import MAX_ANSWER_LENGTH
 
@@ -82,7 +84,7 @@ def _display(prompt: Prompt, value: str) -> str:
     return value
 
 
-class SectionForm(forms.Form):
+class SectionForm(SafeTextMixin, forms.Form):
     # Browser validation would stop a Save (and lose the click) over a draft's empty required fields.
     use_required_attribute = False
 

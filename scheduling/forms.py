@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
 from mittist.durations import durations
+from mittist.forms import SafeTextMixin
 
 from .models import PracticeDayProposal
 from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, is_moving, long_day, refusal, warnings_for
@@ -42,7 +43,7 @@ class _DayRulesMixin:
         return bool(self.warnings) and not self.cleaned_data.get("accept_warnings")
 
 
-class ProposeForm(_DayRulesMixin, forms.Form):
+class ProposeForm(_DayRulesMixin, SafeTextMixin, forms.Form):
     day_1 = forms.DateField(label=_("Datum"), widget=DateInput())
     day_2 = forms.DateField(label=_("Ytterligare datum"), widget=DateInput(), required=False)
     day_3 = forms.DateField(label=_("Ytterligare datum"), widget=DateInput(), required=False)
@@ -106,14 +107,14 @@ class ProposeForm(_DayRulesMixin, forms.Form):
         return [self.cleaned_data[n] for n in self.day_fields if self.cleaned_data.get(n)]
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(SafeTextMixin, forms.Form):
     note = forms.CharField(
         label=_("Kommentar"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Till exempel vilka veckor som passar bättre."),
     )
 
 
-class RescheduleForm(_DayRulesMixin, forms.Form):
+class RescheduleForm(_DayRulesMixin, SafeTextMixin, forms.Form):
     day = forms.DateField(label=_("Ny praktikdag"), widget=DateInput())
     reason = forms.CharField(
         label=_("Skäl till flytten"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),

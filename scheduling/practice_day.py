@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evaluations.models import CaseEvent, Evaluation
-from mittist.mailer import Recipient, send_now
+from mittist.mailer import Recipient, queue_mail
 
 from .calendar import CANCEL, FILENAME, REQUEST, build_ics, event_times, invite_uid
 from .models import CalendarInvite, PracticeDayProposal
@@ -103,12 +103,14 @@ def practice_day_changed(case_id: str, reason: str = "") -> None:
     }
     for recipient in _people(case):
         ics = build_ics(case, method=method, sequence=invite.sequence, language=recipient.language)
-        send_now(
-            f"practice_day_{kind}", recipient, context, attachments=[(FILENAME, ics, f"text/calendar; method={method}")]
+        # A later version of the invite replaces one still waiting in the outbox: one update, the latest day.
+        queue_mail(
+            f"practice_day_{kind}", recipient, context, attachments=[(FILENAME, ics, f"text/calendar; method={method}")],
+            topic=f"practice_day:{case.pk}:{recipient.email.lower()}",
         )
     if kind == "rescheduled":
         # The office keeps the practice days on record: told of every move, no calendar request.
-        send_now("practice_day_rescheduled", _office(), context)
+        queue_mail("practice_day_rescheduled", _office(), context, topic=f"practice_day:{case.pk}:office")
     log.info("practice day %s for case %s (invite %s #%s)", kind, case.pk, invite.uid, invite.sequence)
 
 
@@ -148,4 +150,4 @@ def send_proposal_mail(case_id: str, by_id: str, proposal_ids: list[str], declin
         "from_trainee": from_trainee,
         "moving": moving,
     }
-    send_now("practice_day_proposed", recipient, context)
+    queue_mail("practice_day_proposed", recipient, context)

@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mittist.forms import SafeTextMixin
+
 from .models import ProgrammeItem
 from .programme import DAY_ENDS, DAY_STARTS, NOTE_MAX_LENGTH, clean_item
 
@@ -16,13 +18,13 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", attrs={**attrs, **kwargs.pop("attrs", {})}, **kwargs)
 
 
-class VersionForm(forms.Form):
+class VersionForm(SafeTextMixin, forms.Form):
     """Removing an item or filling in the suggestion: only the version the page was loaded with."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class ProgrammeItemForm(forms.Form):
+class ProgrammeItemForm(SafeTextMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     start = forms.TimeField(
         label=_("Börjar"), widget=TimeInput(),

@@ -31,7 +31,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from evaluations.models import Evaluation
-from mittist.mailer import Recipient, queue_task_on_commit, send_now
+from mittist.mailer import Recipient, queue_mail, write_mail
 
 from . import deadlines as d
 from .deadlines import case_deadlines
@@ -234,7 +234,7 @@ def _claim(reminder: Reminder, now, today: date) -> str:
             # The case moved on, or the moment passed while the sweep was down: never sent.
             Reminder.objects.filter(pk=reminder.pk).update(sent_at=None, cancelled_at=now)
             return "dropped"
-        queue_task_on_commit(MAIL_TASK, reminder.pk)
+        write_mail(MAIL_TASK, reminder.pk)
         return "queued"
 
 
@@ -333,5 +333,5 @@ def send_reminder_mail(reminder_id: int) -> int:
     context = reminder_context(reminder)
     recipients = reminder_recipients(reminder)
     for role, recipient, extra in recipients:
-        send_now(template, recipient, {**context, "role": role, **extra})
+        queue_mail(template, recipient, {**context, "role": role, **extra})
     return len(recipients)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from evaluations import services as case_services
 from evaluations.models import CaseEvent, Evaluation, local_today
 from evaluations.services import CaseStateError
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import write_mail
 
 from .models import PracticeDayProposal
 
@@ -232,7 +232,7 @@ def practice_day_propose(*, case: Evaluation, by, days: list[date], note: str = 
         event = CaseEvent.record(case, by, "practice_day_proposed", note=_days_note(days, note))
         # The comment reaches the mail through the audit row, not the task's arguments: the task queue
         # keeps its arguments in its tables, where the purge cannot reach them.
-        queue_task_on_commit(
+        write_mail(
             "scheduling.practice_day.send_proposal_mail",
             str(case.pk),
             str(by.pk),
@@ -253,7 +253,7 @@ def practice_day_decline(*, case: Evaluation, by, note: str = "") -> list[Practi
         if not declined:
             raise CaseStateError(_("Det finns inga förslag att svara på."))
         event = CaseEvent.record(case, by, "practice_day_declined", note=_days_note([p.day for p in declined], note))
-        queue_task_on_commit(
+        write_mail(
             "scheduling.practice_day.send_proposal_mail",
             str(case.pk),
             str(by.pk),

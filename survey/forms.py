@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mittist.definitions import localized
-from mittist.forms import add_validation_error
+from mittist.forms import SafeTextMixin, add_validation_error
 
 from .models import SCALE, SurveyDefinition
 from .services import clean_answers
@@ -51,7 +51,7 @@ class Topic:
     questions: list[Question]
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(SafeTextMixin, forms.Form):
     use_required_attribute = False  # the server says what is missing, at the field, in Swedish
 
     def __init__(self, definition: SurveyDefinition, *args, **kwargs):
@@ -94,7 +94,7 @@ class SurveyForm(forms.Form):
         return topics
 
 
-class YearForm(forms.Form):
+class YearForm(SafeTextMixin, forms.Form):
     """The quality group's year picker; an unknown year falls back to the newest with answers."""
 
     ar = forms.TypedChoiceField(label=_("År"), coerce=int, required=False)

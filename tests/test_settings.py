@@ -32,6 +32,7 @@ def production_env(**overrides) -> dict:
         DJANGO_ALLOWED_HOSTS="mittist.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         EMAIL_HOST="smtp.example.org",
+        SITE_URL="https://mittist.example.org",
     )
     for name, value in overrides.items():
         if value is None:
@@ -75,6 +76,10 @@ def test_production_without_secret_key_refuses_to_start():
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV"),
         ({"AXES_FAILURE_LIMIT": "five"}, "AXES_FAILURE_LIMIT"),
+        ({"SITE_URL": None}, "SITE_URL"),
+        ({"SITE_URL": ""}, "SITE_URL"),
+        ({"SITE_URL": "http://mittist.example.org"}, "SITE_URL"),
+        ({"SITE_URL": "mittist.example.org"}, "SITE_URL"),
     ],
 )
 def test_production_refuses_a_missing_or_bad_value(overrides, mentioned):
@@ -82,6 +87,29 @@ def test_production_refuses_a_missing_or_bad_value(overrides, mentioned):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert mentioned in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", ["seed_demo", "seed_demo_portfolio", "seed_demo_minicex", "seed_demo_programme", "seed_demo_survey"]
+)
+def test_demo_commands_refuse_a_production_database(command):
+    # The command refuses before it touches the database (none runs at 127.0.0.1 in this test).
+    result = manage(command, env=production_env())
+    assert result.returncode != 0
+    assert "development only" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["seed_demo", "seed_demo_survey"])
+def test_demo_commands_refuse_when_debug_is_off(db, settings, command):
+    from django.core.management import CommandError, call_command
+
+    from mittist.accounts.models import User
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development only"):
+        call_command(command, verbosity=0)
+    assert not User.objects.filter(email__endswith="@example.org").exists()
 
 
 # --- the helpers -----------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mittist.forms import SafeTextMixin
+
 from .models import normalize_code
 from .services import MAX_REASON_LENGTH
 
@@ -14,7 +16,7 @@ def _reason(label, help_text, required):
     )
 
 
-class IssueEarlyForm(forms.Form):
+class IssueEarlyForm(SafeTextMixin, forms.Form):
     prefix = "certificate_issue"
     reason = _reason(
         _("Varför utfärdas intyget före kvalitetsgranskningen?"),
@@ -24,7 +26,7 @@ class IssueEarlyForm(forms.Form):
     )
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(SafeTextMixin, forms.Form):
     prefix = "certificate_revoke"
     reason = _reason(
         _("Varför återkallas intyget?"),
@@ -34,7 +36,7 @@ class RevokeForm(forms.Form):
     )
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(SafeTextMixin, forms.Form):
     code = forms.CharField(
         label=_("Kontrollkod"),
         max_length=40,

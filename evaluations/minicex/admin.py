@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from mittist.forms import SafeTextMixin
+
 from .models import FormDefinition, MiniCex, MiniCexEvent, TrainingProfile
 
 JSON_FIELDS = ("difficulties", "focus_options", "rated_items", "scale", "curricula")
@@ -21,7 +23,7 @@ class PrettyJSONField(forms.JSONField):
         return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-class FormDefinitionForm(forms.ModelForm):
+class FormDefinitionForm(SafeTextMixin, forms.ModelForm):
     class Meta:
         model = FormDefinition
         fields = [f.name for f in FormDefinition._meta.fields if f.editable]

@@ -10,6 +10,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mittist.forms import SafeTextMixin
+
 from .models import NOT_OBSERVED, MiniCex, Programme
 
 FREE_GOAL_SLOTS = 3
@@ -45,7 +47,7 @@ class FreeGoalsField(forms.MultiValueField):
         return [text for text in data_list or [] if text]
 
 
-class TraineePartForm(forms.Form):
+class TraineePartForm(SafeTextMixin, forms.Form):
     """The trainee's part of the form and who assesses it, for one or more form versions."""
 
     performed_on = forms.DateField(label=_("Datum"), widget=DATE_WIDGET)
@@ -237,7 +239,7 @@ class AmendForm(TraineePartForm):
         return values
 
 
-class ActionPlanForm(forms.Form):
+class ActionPlanForm(SafeTextMixin, forms.Form):
     action_plan = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 6}))
     reflection = forms.CharField(
         label=_("Egen reflektion"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -262,13 +264,13 @@ class ActionPlanForm(forms.Form):
             self.initial = {f: getattr(minicex, f) for f in self.fields}
 
 
-class CancelForm(forms.Form):
+class CancelForm(SafeTextMixin, forms.Form):
     reason = forms.CharField(
         label=_("Varför avbryts formuläret?"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class FilterForm(forms.Form):
+class FilterForm(SafeTextMixin, forms.Form):
     state = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Alla"))] + MiniCex.State.choices)
     kind = forms.ChoiceField(label=_("Utbildning"), required=False, choices=[("", _("Alla"))] + Programme.choices)
     date_from = forms.DateField(label=_("Från och med"), required=False, widget=DATE_WIDGET)
@@ -301,7 +303,7 @@ class FilterForm(forms.Form):
         return forms_qs
 
 
-class TrainingProfileForm(forms.Form):
+class TrainingProfileForm(SafeTextMixin, forms.Form):
     programme = forms.ChoiceField(label=_("Utbildning"), choices=Programme.choices, widget=forms.RadioSelect)
     curriculum = forms.ChoiceField(label=_("Målbeskrivning"), widget=forms.RadioSelect)
     training_start = forms.DateField(

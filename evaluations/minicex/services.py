@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from mittist import crypto
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import write_mail
 
 from .models import NOT_OBSERVED, FormDefinition, MiniCex, MiniCexEvent, hash_token, new_token
 
@@ -289,7 +289,7 @@ def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
                              hash_token(token), timezone.now(), link_lifetime())
         _save(form)
         _record(form, by, "link_sent", from_state=before, note=form.assessor_email)
-        queue_task_on_commit(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
+        write_mail(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
     return form
 
 
@@ -313,7 +313,7 @@ def _replace_link(form: MiniCex, by, action: str, *, extend: bool) -> MiniCex:
             form.link_extended_at = now
         _save(form)
         _record(form, by, action, note=form.assessor_email)
-        queue_task_on_commit(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
+        write_mail(DELIVER, "assessment_request", str(form.pk), crypto.encrypt(token))
     return form
 
 
@@ -342,7 +342,7 @@ def minicex_cancel(*, form: MiniCex, by, reason: str = "") -> MiniCex:
         _save(form)
         _record(form, by, "cancelled", from_state=before, note=reason.strip()[:500])
         if had_link:
-            queue_task_on_commit(DELIVER, "assessment_cancelled", str(form.pk))
+            write_mail(DELIVER, "assessment_cancelled", str(form.pk))
     return form
 
 
@@ -357,7 +357,7 @@ def minicex_hand_over(*, form: MiniCex, by) -> MiniCex:
         _save(form)
         _record(form, by, "handed_over", from_state=before)
         if had_link:
-            queue_task_on_commit(DELIVER, "assessment_cancelled", str(form.pk))
+            write_mail(DELIVER, "assessment_cancelled", str(form.pk))
     return form
 
 
@@ -399,7 +399,7 @@ def minicex_send_code(*, form: MiniCex, by, values: dict) -> MiniCex:
         form.code_attempts = 0
         _save(form)
         _record(form, by, "code_sent", note=email)
-        queue_task_on_commit(DELIVER, "assessor_code", str(form.pk), crypto.encrypt(code))
+        write_mail(DELIVER, "assessor_code", str(form.pk), crypto.encrypt(code))
     return form
 
 
@@ -516,7 +516,7 @@ def minicex_assessor_save(*, form: MiniCex, by, values: dict, submit: bool, via_
                 form.assessor_confirmed_by = form.assessor_confirmed_by or MiniCex.Confirmation.LINK
             _save(form)
             _record(form, actor, "assessed", from_state=before, actor_label=label)
-            queue_task_on_commit(DELIVER, "assessed", str(form.pk))
+            write_mail(DELIVER, "assessed", str(form.pk))
         else:
             _save(form)
             recent = form.events.filter(action="assessor_draft_saved", at__gt=timezone.now() - timedelta(minutes=10))
@@ -628,7 +628,7 @@ def minicex_amend(*, form: MiniCex, by, values: dict, reason: str, requested_by:
         _save(form)
         note = _("Begärt av %(name)s. Skäl: %(reason)s") % {"name": requested_by, "reason": reason}
         _record(form, by, "amended", note=note, changes=changes)
-        queue_task_on_commit(DELIVER, "amended", str(form.pk))
+        write_mail(DELIVER, "amended", str(form.pk))
     return form
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mittist.definitions import localized
+from mittist.forms import SafeTextMixin
 from mittist.text import has_control_characters
 
 from .models import QualityReview, Report, ReportShare
@@ -53,7 +54,7 @@ class Part:
     fields: list[Field]
 
 
-class ReportForm(forms.Form):
+class ReportForm(SafeTextMixin, forms.Form):
     use_required_attribute = False  # browser validation would block saving a draft
 
     def __init__(self, report: Report, questions: list[str], *args, conflicts: dict | None = None, **kwargs):
@@ -107,7 +108,7 @@ def report_parts(report: Report, questions: list[str] | None = None) -> list[Par
     return ReportForm(report, report.questions if questions is None else questions).parts()
 
 
-class ShareForm(forms.Form):
+class ShareForm(SafeTextMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Vem delar du med?"), choices=ReportShare.Kind.choices,
                              widget=forms.RadioSelect)
     name = forms.CharField(label=gettext_lazy("Namn"), max_length=150)
@@ -123,7 +124,7 @@ class ShareForm(forms.Form):
         return " ".join(name.split())
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(SafeTextMixin, forms.Form):
     comments = forms.CharField(
         label=gettext_lazy("Kommentarer"), required=False, max_length=MAX_COMMENTS_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),

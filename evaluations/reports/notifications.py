@@ -4,9 +4,13 @@ from django.conf import settings
 from django.urls import reverse
 
 from mittist import crypto
-from mittist.mailer import Recipient, send_now
+from mittist.mailer import Recipient, queue_mail
 
 from .models import ReportShare
+
+
+def share_topic(share) -> str:
+    return f"report_share:{share.pk}"
 
 
 def deliver_share(share_id: str, sealed_token: str) -> int:
@@ -20,6 +24,6 @@ def deliver_share(share_id: str, sealed_token: str) -> int:
         "trainee_name": case.trainee.full_name,
         "link_url": settings.SITE_URL + reverse("reports:shared_landing", args=[crypto.decrypt(sealed_token)]),
     }
-    send_now("report_shared", Recipient(email=share.email, name=share.name, language=case.trainee.language or "sv"),
-             context)
+    queue_mail("report_shared", Recipient(email=share.email, name=share.name, language=case.trainee.language or "sv"),
+               context, topic=share_topic(share))
     return 1

@@ -25,7 +25,8 @@ from evaluations.services import CaseStateError, check_step, locked_case, take_s
 from mittist import crypto
 from mittist.autosave import AutosaveRefused, VersionConflict
 from mittist.definitions import localized
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import write_mail
+from mittist.outbox.services import withdraw
 from mittist.text import clean_text
 
 from . import reads
@@ -221,7 +222,7 @@ def share_create(*, report: Report, by, kind: str, name: str, email: str) -> tup
         )
         CaseEvent.record(case, by, "report_shared", note=f"{name} ({share.get_kind_display()})")
         # The token reaches the mail worker sealed: the task queue keeps its arguments.
-        queue_task_on_commit("evaluations.reports.notifications.deliver_share", str(share.pk), crypto.encrypt(token))
+        write_mail("evaluations.reports.notifications.deliver_share", str(share.pk), crypto.encrypt(token))
     return share, token
 
 
@@ -235,6 +236,7 @@ def share_revoke(*, share: ReportShare, by) -> ReportShare:
         if share.revoked_at is None:
             share.revoked_at = timezone.now()
             share.save(update_fields=["revoked_at"])
+            withdraw(f"report_share:{share.pk}")  # a share mail still waiting must not carry the revoked link
             CaseEvent.record(case, by, "report_share_revoked", note=share.name)
     return share
 

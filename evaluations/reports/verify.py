@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from mittist.forms import SafeTextMixin
 from mittist.ratelimit import Limiter, client_key
 
 from .models import Report
@@ -90,7 +91,7 @@ def too_large_message() -> str:
     }
 
 
-class CheckForm(forms.Form):
+class CheckForm(SafeTextMixin, forms.Form):
     pdf = forms.FileField(
         label=gettext_lazy("Rapportens PDF"), required=False,
         help_text=gettext_lazy("Filen läses bara för att räkna ut dess kontrollsumma. Den sparas inte."),

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mittist.admin import ReadOnlyAdmin
+from mittist.forms import SafeTextMixin
 
 from . import services
 from .models import AccountEvent, User
@@ -30,8 +32,18 @@ class AccountEventAdmin(ReadOnlyAdmin):
     readonly_fields = ["user", "username", "at", "actor", "action", "note"]
 
 
+class SafeUserChangeForm(SafeTextMixin, UserChangeForm):
+    pass
+
+
+class SafeUserCreationForm(SafeTextMixin, UserCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = SafeUserChangeForm
+    add_form = SafeUserCreationForm
     ordering = ["full_name"]
     list_display = ["email", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff"]

@@ -39,3 +39,7 @@ class AccountsConfig(AppConfig):
         for app_label, name in THIRD_PARTY_APPS.items():
             if apps.is_installed(app_label):
                 apps.get_app_config(app_label).verbose_name = name
+
+        from mittist.middleware import start_session_clock
+
+        user_logged_in.connect(start_session_clock, dispatch_uid="mittist.start_session_clock")

@@ -4,9 +4,10 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from mittist.context_processors import shared_context
+from mittist.forms import SafeTextMixin
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(SafeTextMixin, AuthenticationForm):
     username = forms.EmailField(
         label=_("E-post"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
@@ -17,16 +18,26 @@ class EmailAuthenticationForm(AuthenticationForm):
     }
 
 
-class AnyUserPasswordResetForm(PasswordResetForm):
+class AnyUserPasswordResetForm(SafeTextMixin, PasswordResetForm):
     """Also reaches accounts that never chose a password (evaluators invited by the office)."""
 
     def get_users(self, email):
         return get_user_model().objects.filter(email__iexact=email, is_active=True)
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        # The link's lifetime and the office's address, as in every other mail (mittist.mailer).
-        super().send_mail(subject_template_name, email_template_name, {**shared_context(), **context}, *args, **kwargs)
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        """Through the outbox, like every other message: retried, and never lost when the server is down."""
+        from django.template.loader import render_to_string
 
+        from mittist.outbox.services import enqueue
+
+        context = {**shared_context(), **context}  # the link's lifetime and the office, as in every mail
+        user = context["user"]
+        subject = " ".join(render_to_string(subject_template_name, context).split())
+        text = render_to_string(email_template_name, context)
+        html = render_to_string(html_email_template_name, context) if html_email_template_name else ""
+        enqueue(template="password_reset", email=to_email, name=user.full_name, language=user.language or "sv",
+                user_id=user.pk, subject=subject, text=text, html=html)
 
 class SecondFactorForm(forms.Form):
     token = forms.CharField(

@@ -7,7 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from mittist.mailer import queue_task_on_commit
+from mittist.mailer import write_mail
 
 from .models import AccountEvent
 
@@ -20,16 +20,16 @@ def set_password_url(user) -> str:
 
 def queue_set_password_mail(user, *, template: str) -> None:
     """New accounts made by the coordinator get a link to choose their own password."""
-    queue_task_on_commit("mittist.accounts.services.send_set_password_mail", str(user.pk), template)
+    write_mail(send_set_password_mail, str(user.pk), template)
 
 
 def send_set_password_mail(user_id: str, template: str) -> None:
-    from mittist.mailer import Recipient, send_now
+    from mittist.mailer import Recipient, queue_mail
 
     from .models import User
 
     user = User.objects.get(pk=user_id)
-    send_now(template, Recipient.of(user), {"user": user, "set_password_url": set_password_url(user)})
+    queue_mail(template, Recipient.of(user), {"user": user, "set_password_url": set_password_url(user)})
 
 
 # --- the second factor ------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def mfa_reset(*, user, by, reason: str = "") -> None:
 
 
 def _queue_security_mail(user, action: str) -> None:
-    queue_task_on_commit("mittist.accounts.services.send_security_mail", str(user.pk), action)
+    write_mail(send_security_mail, str(user.pk), action)
 
 
 def send_security_mail(user_id: str, action: str) -> None:

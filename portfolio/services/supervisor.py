@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from evaluations.models import CaseEvent, Evaluation
 from mittist import crypto
-from mittist.mailer import Recipient, queue_task_on_commit, send_now
+from mittist.mailer import Recipient, queue_mail, queue_task_on_commit, write_mail
+from mittist.outbox.services import withdraw
 
 from ..models import Section, SupervisorLink, hash_token
 from .common import AUTOSAVE_WINDOW, PortfolioError, ensure_sections, record
@@ -81,7 +82,7 @@ def supervisor_link_request(*, case: Evaluation, by, email: str) -> tuple[Superv
         SupervisorLink.objects.filter(case=case, revoked_at__isnull=True, expires_at__gt=now).update(revoked_at=now)
         link, token = SupervisorLink.issue(case=case, email=email, by=by)
         record(case, by, "supervisor_link_issued", note=email)
-        queue_task_on_commit("portfolio.services.supervisor.deliver_statement_request", str(link.pk), crypto.encrypt(token))
+        write_mail(deliver_statement_request, str(link.pk), crypto.encrypt(token))
         # The supervisor's reminders start (or move to the new address) with the request.
         queue_task_on_commit(REPLAN_REMINDERS, str(case.pk))
     return link, token
@@ -95,6 +96,7 @@ def supervisor_link_revoke(*, link: SupervisorLink, by) -> SupervisorLink:
             return link
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        withdraw(link_topic(link.case))  # a request mail still waiting must not carry the revoked link
         record(link.case, by, "supervisor_link_revoked", note=link.email)
         # No request left: nobody to remind.
         queue_task_on_commit(REPLAN_REMINDERS, str(link.case_id))
@@ -169,11 +171,15 @@ def supervisor_statement_submit(*, link: SupervisorLink, by) -> Section:
         link.last_used_at = now
         link.save(update_fields=["last_used_at"])
         record(link.case, by, "supervisor_statement_submitted", note=link.email)
-        queue_task_on_commit("portfolio.services.supervisor.deliver_statement_submitted", str(link.pk))
+        write_mail(deliver_statement_submitted, str(link.pk))
     return section
 
 
 # --- e-mail tasks (run by the worker, after the commit) ---------------------------------------------
+
+
+def link_topic(case) -> str:
+    return f"supervisor_link:{case.pk}"
 
 
 def landing_url(token: str) -> str:
@@ -192,7 +198,7 @@ def deliver_statement_request(link_id: str, sealed_token: str) -> int:
         "link_url": landing_url(crypto.decrypt(sealed_token)),
         "account_url": settings.SITE_URL + reverse("portfolio:supervisor_statement", args=[link.pk]),
     }
-    send_now(REQUEST_MAIL, Recipient(email=link.email, name=name), context)
+    queue_mail(REQUEST_MAIL, Recipient(email=link.email, name=name), context, topic=link_topic(case))
     return 1
 
 
@@ -209,5 +215,5 @@ def deliver_statement_submitted(link_id: str) -> int:
             "case_url": url,
             "for_trainee": recipient.email == case.trainee.email,
         }
-        send_now(SUBMITTED_MAIL, recipient, context)
+        queue_mail(SUBMITTED_MAIL, recipient, context)
     return len(recipients)

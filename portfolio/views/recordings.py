@@ -20,7 +20,7 @@ from evaluations.models import Evaluation
 from evaluations.readlog import record_view
 from evaluations.views import visible_case
 from mittist.durations import durations
-from mittist.forms import add_validation_error
+from mittist.forms import SafeTextMixin, add_validation_error
 
 from .. import reads
 from ..models import Recording, SelfEvaluationTemplate
@@ -32,7 +32,7 @@ from .purged import unless_purged
 # --- forms ---------------------------------------------------------------------------------------
 
 
-class RecordingForm(forms.Form):
+class RecordingForm(SafeTextMixin, forms.Form):
     recorded_on = forms.DateField(
         label=gettext_lazy("Inspelningsdatum"), widget=DateInput(),
         error_messages={"required": gettext_lazy("Ange datum för inspelningen."),
@@ -95,7 +95,7 @@ class RecordingForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in services.RECORDING_FIELDS}
 
 
-class SelfEvaluationForm(forms.Form):
+class SelfEvaluationForm(SafeTextMixin, forms.Form):
     """Built from the template's questions: text → textarea, rating → radio buttons 1–5.
 
     A draft needs no answer; marking it complete (`complete=True`) needs every required one. The

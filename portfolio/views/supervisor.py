@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.views import visible_case
 from mittist.accounts.models import Role
+from mittist.forms import SafeTextMixin
 
 from ..forms import CONFLICT_MESSAGE, SectionForm
 from ..models import Section, SupervisorLink
@@ -44,7 +45,7 @@ TEMPLATES = "portfolio/supervisor/"
 # --- the trainee's and coordinator's page ----------------------------------------------------------
 
 
-class StatementRequestForm(forms.Form):
+class StatementRequestForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("Handledarens e-postadress"),
         max_length=254,

@@ -6,7 +6,8 @@ from evaluations.reports.models import QualityReview, Report, ReportShare
 from portfolio.selectors import portfolio_status
 
 
-def test_demo_data_covers_every_state_and_loads_twice_without_duplicates(db):
+def test_demo_data_covers_every_state_and_loads_twice_without_duplicates(db, settings):
+    settings.DEBUG = True  # the demo commands run in development only
     for _ in range(2):
         call_command("seed_demo", verbosity=0)
         call_command("seed_demo_portfolio", verbosity=0)

@@ -253,13 +253,13 @@ def test_the_sweep_is_one_schedule_however_often_migrate_runs(db):
 
 def test_proposal_comments_reach_the_mail_but_not_the_task_queue(make_case, trainee, evaluator, monkeypatch,
                                                                  mailoutbox, django_capture_on_commit_callbacks):
+    from mittist.outbox import services as outbox
+    from mittist.outbox.models import Message
     from scheduling import services as scheduling_services
 
     queued = []
-    real = "mittist.mailer.async_task"
-    from mittist import mailer
-
-    original = mailer.async_task
+    real = "mittist.outbox.services.async_task"
+    original = outbox.async_task
     monkeypatch.setattr(real, lambda func, *args: (queued.append((func, args)), original(func, *args))[1])
     case = make_case(S.CONTACT_MADE, trainee=trainee, evaluator_=evaluator)
     with django_capture_on_commit_callbacks(execute=True):
@@ -267,6 +267,9 @@ def test_proposal_comments_reach_the_mail_but_not_the_task_queue(make_case, trai
                                                  note="Passar bäst på tisdagar, hälsningar Tova")
     assert queued and "tisdagar" not in repr(queued)
     assert "Passar bäst på tisdagar, hälsningar Tova" in mailoutbox[-1].body
+    # The outbox kept the text sealed while it waited, and keeps none once sent.
+    assert not Message.objects.filter(content__contains="tisdagar").exists()
+    assert set(Message.objects.filter(state=Message.State.SENT).values_list("content", flat=True)) == {""}
 
 
 def test_material_is_never_purged_without_its_notice(full, monkeypatch):
@@ -278,12 +281,13 @@ def test_material_is_never_purged_without_its_notice(full, monkeypatch):
 
 
 @pytest.mark.parametrize("what", ["report", "material"])
-def test_the_notice_reads_well_in_english_too(full, trainee, mailoutbox, what):
+def test_the_notice_reads_well_in_english_too(full, trainee, mailoutbox, what, django_capture_on_commit_callbacks):
     from evaluations.purge import deliver_notice
 
     trainee.language = "en"
     trainee.save(update_fields=["language"])
-    assert deliver_notice(what, str(full.case.pk)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver_notice(what, str(full.case.pk)) == 1
     mail = mailoutbox[-1]
     html = mail.alternatives[0][0]
     assert f"/arenden/{full.case.pk}/radering/" in mail.body and f"/arenden/{full.case.pk}/radering/" in html

@@ -152,7 +152,7 @@ def test_the_people_of_the_case_download_the_file(agreed, who, trainee, evaluato
 
 
 def test_the_download_carries_the_invites_sequence(agreed, trainee):
-    CalendarInvite.objects.create(case=agreed, uid=f"{agreed.pk}@mittist", sequence=2)
+    CalendarInvite.objects.update_or_create(case=agreed, defaults={"uid": f"{agreed.pk}@mittist", "sequence": 2})
     assert the_event(parse(download(trainee, agreed).content))["SEQUENCE"] == 2
 
 

@@ -68,6 +68,7 @@ def test_answers_are_read_only_in_the_admin_and_shown_without_month_or_region(ad
 
 def test_demo_answers_cover_two_years_and_a_second_run_adds_nothing(definition, settings):
     settings.MITTIST_SURVEY_MIN_GROUP = 5
+    settings.DEBUG = True  # the demo commands run in development only
     call_command("seed_demo_survey", stdout=io.StringIO())
     year = timezone.localdate().year
     first = SurveyResponse.objects.count()
@@ -79,7 +80,8 @@ def test_demo_answers_cover_two_years_and_a_second_run_adds_nothing(definition, 
     assert SurveyResponse.objects.count() == first
 
 
-def test_the_survey_reminder_links_to_the_form_and_stops_once_answered(certified_case, trainee, settings):
+def test_the_survey_reminder_links_to_the_form_and_stops_once_answered(certified_case, trainee, settings,
+                                                                     django_capture_on_commit_callbacks):
     replan_reminders(str(certified_case.pk))
     due = certified_case.survey_due
     wanted = planned_reminders(certified_case)
@@ -92,7 +94,8 @@ def test_the_survey_reminder_links_to_the_form_and_stops_once_answered(certified
     form_url = settings.SITE_URL + reverse("survey:answer", args=[certified_case.pk])
     assert role == "trainee" and recipient.email == trainee.email and extra["action_url"] == form_url
     mail.outbox.clear()
-    assert send_reminder_mail(reminder.pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminder_mail(reminder.pk) == 1
     message = mail.outbox[0]
     assert form_url in message.body and "Svara på enkäten" in message.body
     assert form_url in message.alternatives[0][0]

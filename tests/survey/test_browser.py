@@ -22,10 +22,11 @@ S = Evaluation.State
 
 
 def test_trainee_answers_from_the_home_page_and_the_quality_group_reads_the_year(
-    page, browser_problems, definitions, make_case, trainee, quality
+    page, browser_problems, definitions, make_case, trainee, quality, settings
 ):
     browser_problems.allow(r"status of 400 \(Bad Request\)")  # the form with errors answers 400, by design
     case = make_case(S.CERTIFIED, trainee=trainee)
+    settings.DEBUG = True  # the demo commands run in development only
     call_command("seed_demo_survey", stdout=io.StringIO())
     before = SurveyResponse.objects.count()
 

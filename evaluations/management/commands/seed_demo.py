@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from evaluations.selectors import assignment_conflicts
 from mittist.accounts.demo import demo_code, demo_secret, enrol_demo_staff
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
+from mittist.demo import DemoCommand
 from mittist.mailer import queue_task_on_commit
 
 User = get_user_model()
@@ -50,7 +50,7 @@ def fictional_personnummer(n: int) -> str:
     return f"19{nine[:6]}-{nine[6:]}{luhn_check_digit(nine)}"
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Loads fictional demo users and cases (idempotent)."
 
     def handle(self, *args, **options):
@@ -62,6 +62,7 @@ class Command(BaseCommand):
                 transaction.atomic(),
                 mock.patch.object(notifications, "queue"),
                 mock.patch.object(services, "queue_task_on_commit"),
+                mock.patch.object(services, "write_mail"),
             ):
                 self.load()
             # Reminders are planned by the worker, as after any real change.

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from mittist import pdf as shared_pdf
 from mittist.accounts.models import Role
+from mittist.forms import SafeTextMixin
 
 from ..charts import build_chart
 from ..models import MiniCex, Programme
@@ -30,7 +31,7 @@ from ..selectors import RATED_STATES, chart_series, default_kind, rated_forms, y
 PICKER_LIMIT = 200
 
 
-class ProgressFilter(forms.Form):
+class ProgressFilter(SafeTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Utbildning"), choices=Programme.choices, required=False)
     date_from = forms.DateField(label=_("Från och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

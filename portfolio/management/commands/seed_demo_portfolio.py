@@ -7,11 +7,11 @@ show something; the demo trainee's own case gets a portfolio in progress.
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from evaluations.models import Evaluation
+from mittist.demo import DemoCommand
 from portfolio.models import Document, Recording, SelfEvaluation, SelfEvaluationTemplate
 from portfolio.sections import SECTIONS
 from portfolio.services.common import ensure_sections
@@ -33,7 +33,7 @@ QUESTIONS = {
 }
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Fills fictional portfolio content into the demo cases (idempotent)."
 
     def handle(self, *args, **options):

@@ -4,9 +4,9 @@ the case whose day was held, the evaluator's mini-CEX of the first sitting-in pa
 Run after seed_demo; idempotent (a programme that has items is left alone). Sends no e-mail.
 """
 
-from django.core.management.base import BaseCommand
 
 from evaluations.models import Evaluation
+from mittist.demo import DemoCommand
 from scheduling.minicex import programme_item_start_minicex
 from scheduling.models import ProgrammeItem
 from scheduling.programme import EDITABLE_STATES, programme_fill_suggestion, programme_for
@@ -14,7 +14,7 @@ from scheduling.programme import EDITABLE_STATES, programme_fill_suggestion, pro
 DEMO_EVALUATOR = "vardare@example.org"
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Fill the demo cases' practice-day programmes (and one practice-day mini-CEX)."
 
     def handle(self, *args, **options):

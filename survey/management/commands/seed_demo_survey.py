@@ -8,12 +8,13 @@ only in the totals), so the demo shows both.
 
 import random
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from evaluations.management.commands.seed_demo import Command as SeedDemo
 from evaluations.models import Evaluation
+from mittist.demo import DemoCommand
 from survey.models import SCALE, SurveyDefinition, SurveyResponse
 from survey.services import survey_submit
 
@@ -82,7 +83,7 @@ def planned(definition: SurveyDefinition, year: int, months: int) -> list[Survey
     return responses
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Adds fictional survey answers for last year and this year (idempotent)."
 
     def handle(self, *args, **options):

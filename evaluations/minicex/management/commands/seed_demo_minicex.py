@@ -11,7 +11,6 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from evaluations.minicex import services
 from evaluations.minicex.models import NOT_OBSERVED, MiniCex, MiniCexEvent, TrainingProfile, new_token
 from evaluations.minicex.selectors import add_years
 from mittist.accounts.models import Role
+from mittist.demo import DemoCommand
 
 User = get_user_model()
 PASSWORD = "mittist-demo"  # as seed_demo
@@ -53,7 +53,7 @@ BT_FORMS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Adds fictional mini-CEX forms to the demo users (idempotent; run after seed_demo)."
 
     def handle(self, *args, **options):
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             return
         today = timezone.localdate()
         # Demo people are fictional: their assessment links and receipts would only flood the console.
-        with transaction.atomic(), mock.patch.object(services, "queue_task_on_commit"):
+        with transaction.atomic(), mock.patch.object(services, "write_mail"):
             made = 0
             if not MiniCex.objects.filter(trainee=trainee).exists():
                 made += self.st_forms(trainee, today)

@@ -1,0 +1,76 @@
+"""The outbox: every e-mail the system sends is first a row here, written in the transaction of the change
+that causes it (mittist/mailer.py), then sent by the worker (sending.py).
+
+The message is rendered when it is written (what is true at the change) and kept sealed (encrypted, as it
+may hold a capability link) until it has gone out; a sent row keeps no text and is deleted after
+MITTIST_OUTBOX_KEEP_DAYS.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageQuerySet(models.QuerySet):
+    def needing_attention(self, now=None):
+        """Failed, or stuck: claimed and never finished (the worker died mid-send), or waiting long past
+        its time (no worker is running). What the coordinator sees on the dashboard."""
+        now = now or timezone.now()
+        late = now - timedelta(minutes=settings.MITTIST_OUTBOX_STUCK_MINUTES)
+        return self.filter(
+            Q(state=Message.State.FAILED)
+            | Q(state=Message.State.SENDING, claimed_at__lt=late)
+            | Q(state=Message.State.PENDING, next_attempt_at__lt=late)
+        )
+
+
+class Message(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Väntar")
+        SENDING = "sending", _("Skickas")
+        SENT = "sent", _("Skickat")
+        FAILED = "failed", _("Misslyckades")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    template = models.CharField(_("meddelande"), max_length=100)
+    recipient_email = models.EmailField(_("mottagare"), max_length=254, blank=True)
+    recipient_name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=8, default="sv")
+    # The account the message is for, if any: a resend goes to its address as it is now.
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The case it is about (no foreign key: the outbox serves every app and is imported by none of them).
+    case_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # A later message on the same topic (a new link, a moved day) replaces this one if it has not gone out yet.
+    topic = models.CharField(max_length=120, blank=True, db_index=True)
+    # Sealed JSON {subject, text, html, attachments}; emptied once sent.
+    content = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("e-postmeddelande")
+        verbose_name_plural = _("e-postmeddelanden")
+
+    def __str__(self):
+        return f"{self.template} → {self.recipient_email}"
+
+    @property
+    def subject(self) -> str:
+        from .sealing import open_content
+
+        return open_content(self.content).get("subject", "") if self.content else ""

@@ -5,6 +5,9 @@
  * 2. <form data-confirm="Text"> (or a submit button with data-confirm) asks
  *    confirm("Text") before submitting. Works for htmx-powered forms too, because the
  *    check runs in the capture phase before any other submit listener.
+ * 3. A .table-wrap whose table is wider than the screen gets tabindex="0", so that keyboard users can
+ *    reach it and scroll it with the arrow keys (axe: scrollable-region-focusable). One that fits gets
+ *    no extra tab stop.
  */
 (function () {
   "use strict";
@@ -45,8 +48,28 @@
     true
   );
 
+  function focusableScrollBoxes(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        if (!box.hasAttribute("tabindex")) {
+          box.tabIndex = 0;
+          box.dataset.scrollFocus = "added";
+        }
+      } else if (box.dataset.scrollFocus === "added") {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollFocus;
+      }
+    });
+  }
+
   function init() {
     enhanceAutosubmit(document);
+    focusableScrollBoxes(document);
+    var pending = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(function () { focusableScrollBoxes(document); }, 150);
+    });
   }
 
   if (document.readyState === "loading") {
@@ -58,5 +81,6 @@
   // Content swapped in by htmx may contain new auto-submit selects.
   document.addEventListener("htmx:load", function (event) {
     enhanceAutosubmit(event.target || document);
+    focusableScrollBoxes(event.target || document);
   });
 })();

@@ -179,9 +179,9 @@ class Data:
                   S.MATERIAL_SUBMITTED, S.PRACTICE_DAY_HELD, S.REPORT_DELIVERED, S.QUALITY_REVIEWED, S.CERTIFIED,
                   S.CLOSED, S.CLOSED, S.CLOSED]
         state = states[n % len(states)]
-        # Every 100th case is the measured evaluator's; the others spread over the pool.
+        # Every 50th case is the measured evaluator's; the others spread over the pool.
         evaluator = None if state == S.REGISTERED else (
-            self.evaluator if n % 100 == 0 else self.evaluators[1 + n % (len(self.evaluators) - 1)])
+            self.evaluator if n % 50 == 1 else self.evaluators[1 + n % (len(self.evaluators) - 1)])
         registered = self.now - timedelta(days=30 + n % 400)
         case = E(
             trainee=trainee, state=state, personnummer_encrypted=self.ciphertext,

@@ -218,13 +218,6 @@ def describe_violations(violations: list[dict]) -> str:
 
 def assert_no_axe_violations(page) -> None:
     violations = axe_violations(page)
-    if os.environ.get("I13B_COLLECT"):
-        import json
-        with open(os.environ["I13B_COLLECT"], "a") as fh:
-            for v in violations:
-                fh.write(json.dumps({"url": page.url, "id": v["id"], "impact": v["impact"], "help": v["help"],
-                    "nodes": [{"t": n["target"], "h": n["html"][:300], "s": n.get("failureSummary")} for n in v["nodes"]]}) + "\n")
-        return
     assert not violations, f"{page.url}: axe found serious or critical problems:\n  {describe_violations(violations)}"
 
 

@@ -37,9 +37,17 @@ def type_into(page, selector: str, text: str) -> None:
     page.keyboard.type(text)
 
 
-def date_keys(day) -> str:
-    # Chromium's date field in Swedish is yyyy-mm-dd, one segment after another.
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+def type_date(page, selector: str, day) -> None:
+    """Type a date into a date field segment by segment. The segments' order follows the browser's own
+    language, not the page's, so each order is tried; the arrows lead back to the first segment."""
+    tab_to(page, selector)
+    for order in ("%m%d%Y", "%d%m%Y", "%Y%m%d"):
+        page.keyboard.type(day.strftime(order))
+        if page.evaluate("s => document.querySelector(s).value", selector) == day.isoformat():
+            return
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+    pytest.fail(f"could not type {day} into {selector}")
 
 
 # --- registration ---------------------------------------------------------------------------------
@@ -64,7 +72,10 @@ def test_registration_with_the_keyboard_only(page):
     for name, text in fields:
         type_into(page, f"main [name={name}]", text)
     tab_to(page, "main select[name=region]")
-    page.keyboard.type("Hall")  # the closed select's type-ahead picks Halland
+    for _ in range(30):  # a closed select steps through its options with the arrow keys
+        if page.evaluate("() => document.activeElement.value") == "halland":
+            break
+        page.keyboard.press("ArrowDown")
     expect(page.locator("main select[name=region]")).to_have_value("halland")
     tab_to(page, "main input[name=curriculum]")
     for _ in range(4):
@@ -73,8 +84,8 @@ def test_registration_with_the_keyboard_only(page):
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Space")
     expect(page.locator("main input[name=curriculum][value='2021']")).to_be_checked()
-    type_into(page, "main [name=st_start]", date_keys(today - timedelta(days=900)))
-    type_into(page, "main [name=st_planned_end]", date_keys(today + timedelta(days=800)))
+    type_date(page, "main [name=st_start]", today - timedelta(days=900))
+    type_date(page, "main [name=st_planned_end]", today + timedelta(days=800))
     for name, text in [
         ("supervisor_name", "Hugo Handledarsson"),
         ("supervisor_email", "hugo.handledare@example.org"),
@@ -210,7 +221,8 @@ def test_report_pages_for_every_reader(page, held_case, quality, browser_problem
     opener = page.locator("main form button[type=submit], main a.btn").first
     if opener.count():
         opener.focus()
-        page.keyboard.press("Enter")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         page.wait_for_load_state()
         assert_accessible(page)
         shot(page, "report-shared-view")

@@ -21,7 +21,6 @@ Exit status 1 when a ratio misses its target (the table says which), 0 otherwise
 """
 
 import argparse
-import warnings
 import os
 import platform
 import re
@@ -30,6 +29,7 @@ import subprocess
 import sys
 import time
 import types
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 

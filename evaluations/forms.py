@@ -256,9 +256,10 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        evaluators = Evaluator.objects.select_related("user").order_by("user__full_name")
+        # Two columns, not two model instances per evaluator: the dashboard builds this on every request.
+        evaluators = Evaluator.objects.order_by("user__full_name").values_list("pk", "user__full_name")
         self.fields["evaluator"].choices = [("", _("Alla")), ("none", _("Utan värderare"))] + [
-            (str(e.pk), e.user.full_name) for e in evaluators
+            (str(pk), name) for pk, name in evaluators
         ]
 
     def filters(self) -> dict:

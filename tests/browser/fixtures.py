@@ -196,11 +196,34 @@ def axe_violations(page, impacts=AXE_BLOCKING) -> list[dict]:
         from axe_playwright_python.sync_playwright import Axe
 
         _axe = Axe()
+    if not page.evaluate(SCRIPTS_RUN):
+        return _axe_on_copy(page, impacts)
     # Injected through the DevTools protocol, which the page's CSP does not govern; once per document.
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(_axe.axe_script)
     results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
     return [v for v in results["violations"] if v.get("impact") in impacts]
+
+
+# static/js/app.js marks <html class="js">. Without it the page's scripts did not run (a context with
+# JavaScript off, or set_content), and axe.run's promise would never settle there.
+SCRIPTS_RUN = "() => document.documentElement.classList.contains('js')"
+
+
+def _axe_on_copy(page, impacts) -> list[dict]:
+    """axe on the same markup and styles in a page where scripts run; the page's own scripts stay off."""
+    html = page.content()
+    base = f'<base href="{page.url}">' if page.url.startswith("http") else ""
+    context = page.context.browser.new_context(viewport=page.viewport_size, locale="sv-SE")
+    try:
+        copy = context.new_page()
+        copy.route(re.compile(r"\.js(\?|$)"), lambda route: route.abort())
+        copy.route(re.compile(r"^(?!http://(localhost|127\.0\.0\.1)[:/])"), lambda route: route.abort())
+        copy.set_content(re.sub(r"(<head[^>]*>)", lambda m: m.group(1) + base, html, count=1))
+        copy.evaluate("() => document.documentElement.classList.add('js')")
+        return axe_violations(copy, impacts)
+    finally:
+        context.close()
 
 
 def describe_violations(violations: list[dict]) -> str:

@@ -7,7 +7,9 @@
 
 In-process, through Django's test client, against a throwaway SQLite file (/tmp/mittist-bench-pages.sqlite3,
 recreated each time) unless DATABASE_URL is set (then PostgreSQL: that database must be empty of cases,
-or pass --reset to FLUSH it). BENCH_FULL=1 in the environment is the same as --full.
+or pass --reset to FLUSH it). With CI=true and no DATABASE_URL it creates (dropping any old one) the
+PostgreSQL databases mittist_bench_pages and mittist_bench_reminders on CI's server at 127.0.0.1.
+BENCH_FULL=1 in the environment is the same as --full.
 
 What it prints, and writes with the machine and the date to docs/benchmarks.md:
 - coordinator dashboard p50 at the large N ÷ at 100 cases, and the same for its search;
@@ -70,8 +72,27 @@ def parse_args():
     return args
 
 
+CI_POSTGRES = "postgres://postgres@127.0.0.1:5432/"
+
+
+def fresh_postgres(name: str) -> str:
+    """In CI (CI=true, no DATABASE_URL): an empty PostgreSQL database of this name on CI's server."""
+    import psycopg
+
+    with psycopg.connect(CI_POSTGRES + "postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return CI_POSTGRES + name
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes", "on")
+
+
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mittist.settings")
+    if not os.environ.get("DATABASE_URL") and in_ci():
+        os.environ["DATABASE_URL"] = fresh_postgres("mittist_bench_pages")
     own_sqlite = not os.environ.get("DATABASE_URL")
     if own_sqlite:
         for suffix in ("", "-wal", "-shm"):
@@ -437,6 +458,8 @@ def run_reminder_bench(args) -> tuple[float | None, str]:
     env = dict(os.environ)
     if env.get("DATABASE_URL", "").startswith("sqlite"):
         env.pop("DATABASE_URL")  # its own throwaway file
+    elif env.get("DATABASE_URL", "").endswith("/mittist_bench_pages"):
+        env["DATABASE_URL"] = fresh_postgres("mittist_bench_reminders")  # CI: its own empty database
     elif args.reset:
         command.append("--reset")
     child = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -32,9 +32,10 @@ otp: install
 test: install
 	$(PY) -m pytest
 
-# Times the reminder sweep with 1,000 and 100,000 cases (same number due) and prints the ratio.
+# Pages, sweeps and PDFs at a small and a large size, as ratios; writes docs/benchmarks.md (bench/run.py).
+# Short mode (CI) by default; `make bench FULL=1` (or BENCH_FULL=1) for 10,000 cases and 100,000 for the sweeps.
 bench: install
-	$(PY) bench/reminder_sweep.py
+	$(PY) bench/run.py $(if $(FULL),--full,)
 
 lint: install
 	$(PY) -m ruff check .

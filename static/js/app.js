@@ -10,6 +10,9 @@
 (function () {
   "use strict";
 
+  // For CSS and tests: scripts run on this page.
+  document.documentElement.classList.add("js");
+
   function enhanceAutosubmit(root) {
     root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       if (select.dataset.autosubmitReady) return;

@@ -196,8 +196,70 @@ A11Y_FACTS = """
 """
 
 
+# axe-core as bundled by axe-playwright-python (pinned): injected from the package, never from a network.
+AXE_BLOCKING = ("serious", "critical")
+AXE_OPTIONS = {"resultTypes": ["violations"]}
+_axe = None
+
+
+def axe_violations(page, impacts=AXE_BLOCKING) -> list[dict]:
+    """axe-core's violations on the page as it is now, only those of the given impacts."""
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    if not page.evaluate(SCRIPTS_RUN):
+        return _axe_on_copy(page, impacts)
+    # Injected through the DevTools protocol, which the page's CSP does not govern; once per document.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe.axe_script)
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    return [v for v in results["violations"] if v.get("impact") in impacts]
+
+
+# static/js/app.js marks <html class="js">. Without it the page's scripts did not run (a context with
+# JavaScript off, or set_content), and axe.run's promise would never settle there.
+SCRIPTS_RUN = "() => document.documentElement.classList.contains('js')"
+
+
+def _axe_on_copy(page, impacts) -> list[dict]:
+    """axe on the same markup and styles in a page where scripts run; the page's own scripts stay off."""
+    html = page.content()
+    base = f'<base href="{page.url}">' if page.url.startswith("http") else ""
+    context = page.context.browser.new_context(viewport=page.viewport_size, locale="sv-SE")
+    try:
+        copy = context.new_page()
+        copy.route(re.compile(r"\.js(\?|$)"), lambda route: route.abort())
+        copy.route(re.compile(r"^(?!http://(localhost|127\.0\.0\.1)[:/])"), lambda route: route.abort())
+        copy.set_content(re.sub(r"(<head[^>]*>)", lambda m: m.group(1) + base, html, count=1))
+        copy.evaluate("() => document.documentElement.classList.add('js')")
+        return axe_violations(copy, impacts)
+    finally:
+        context.close()
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:8]:
+            target = " ".join(str(part) for part in node["target"])
+            summary = " ".join((node.get("failureSummary") or "").split())[:240]
+            lines.append(f"    {target}: {summary}")
+        if len(violation["nodes"]) > 8:
+            lines.append(f"    ... and {len(violation['nodes']) - 8} more")
+    return "\n  ".join(lines)
+
+
+def assert_no_axe_violations(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{page.url}: axe found serious or critical problems:\n  {describe_violations(violations)}"
+
+
 def assert_accessible(page) -> dict:
-    """Basic facts every page must have; also that nothing makes the page scroll sideways."""
+    """Basic facts every page must have, nothing that makes the page scroll sideways, and no serious or
+    critical axe-core violation."""
     facts = page.evaluate(A11Y_FACTS)
     where = page.url
     assert facts["h1"] == 1, f"{where}: {facts['h1']} h1 elements"
@@ -205,6 +267,7 @@ def assert_accessible(page) -> dict:
     assert facts["lang"], f"{where}: <html> has no lang"
     assert not facts["unlabelled"], f"{where}: fields without a label: {facts['unlabelled']}"
     assert facts["overflow"] <= 0, f"{where}: the page scrolls sideways by {facts['overflow']} px"
+    assert_no_axe_violations(page)
     return facts
 
 

@@ -271,8 +271,9 @@ def assert_accessible(page) -> dict:
     return facts
 
 
-def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
-    """axe-core's violations on the page as it is now ({id, help, targets}); `rules` limits the run."""
+def axe_violations_all(page, rules: list[str] | None = None) -> list[dict]:
+    """Every axe-core violation, of any impact ({id, help, targets}); `rules` limits the run. Stricter than
+    assert_accessible (serious and critical only): for pages that were fixed to be fully clean."""
     from axe_playwright_python.sync_playwright import Axe
 
     options = {"resultTypes": ["violations"]}
@@ -286,7 +287,7 @@ def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
 
 
 def assert_axe_clean(page, rules: list[str] | None = None) -> None:
-    violations = axe_violations(page, rules)
+    violations = axe_violations_all(page, rules)
     assert not violations, f"{page.url}: axe-core found " + "; ".join(
         f"{v['id']} ({v['help']}) at {v['targets']}" for v in violations
     )

@@ -7,7 +7,6 @@ a case that already has its report delivered is left alone."""
 from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from evaluations import notifications
@@ -15,6 +14,7 @@ from evaluations.management.commands.seed_demo import Command as SeedDemo
 from evaluations.models import Evaluation
 from evaluations.reports import services
 from evaluations.reports.models import QualityReview, ReportShare
+from mittist.demo import DemoCommand
 
 S = Evaluation.State
 
@@ -50,13 +50,13 @@ TEXTS = {
 COMMENTS = "Tydlig och konkret rapport. Svaret på fråga 2 kunde gärna ha kopplats till utbildningsplanen."
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Writes, sends and reviews fictional reports for the demo cases past the practice day (idempotent)."
 
     def handle(self, *args, **options):
         done = 0
         # Fictional people: their e-mails would only flood the console.
-        with mock.patch.object(notifications, "queue"), mock.patch.object(services, "queue_task_on_commit"):
+        with mock.patch.object(notifications, "queue"), mock.patch.object(services, "write_mail"):
             for target in (S.REPORT_DELIVERED, S.QUALITY_REVIEWED, S.CERTIFIED, S.CLOSED):
                 case = SeedDemo.demo_case(target)
                 if case is None or case.state != S.PRACTICE_DAY_HELD:

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mittist.mailer import Recipient, send_now
+from mittist.mailer import Recipient, queue_mail, write_mail
 
 from . import notifications
 from .extensions import ExportPart, registry
@@ -261,23 +261,24 @@ def personal_data_erase(*, case: Evaluation, by) -> Evaluation:
         blocker = erasure_blocker(case)
         if blocker:
             raise CaseStateError(blocker)
-        farewell = Recipient.of(person)  # the address goes now: the confirmation is the last mail to it
+        # The address goes now: the confirmation is the last mail to it. No link to the account, which is
+        # anonymised below (a resend must reach the address the person had, not the erased one).
+        farewell = Recipient(email=person.email, name=person.full_name, language=person.language or "sv")
         names = []
         for eraser in registry.data_erasers:
             names += list(eraser.erase(person, cases) or [])
         queue_files(case, names)
         for each in cases:
             CaseEvent.record(each, by, "personal_data_erased")
-        transaction.on_commit(lambda: _send_erased(farewell))
+        # Written after the erasers (the outbox's would take it) and with the erasure; its row is deleted once
+        # it is out, and until then its text is sealed.
+        write_mail(_write_erased, farewell)
     return Evaluation.objects.get(pk=case.pk)
 
 
-def _send_erased(recipient: Recipient) -> None:
-    # Sent at once, not through the task queue: a queued task would keep the address in its row.
-    try:
-        send_now("personal_data_erased", recipient, {"office_email": settings.MITTIST_OFFICE_EMAIL})
-    except Exception:
-        logger.exception("Erasure: the confirmation could not be sent")
+def _write_erased(recipient: Recipient) -> None:
+    queue_mail("personal_data_erased", recipient, {"office_email": settings.MITTIST_OFFICE_EMAIL},
+               forget_when_sent=True)
 
 
 def core_eraser(person, cases) -> list[str]:

@@ -55,16 +55,17 @@ def _case_id(context: dict):
     return getattr(form, "case_id", None)
 
 
-def queue_mail(template: str, recipient: Recipient, context: dict, attachments=(), *, topic: str = "") -> None:
+def queue_mail(template: str, recipient: Recipient, context: dict, attachments=(), *, topic: str = "",
+               forget_when_sent: bool = False) -> None:
     """Render one message for one recipient and put it in the outbox (sent after the commit); a waiting
-    message on the same `topic` is replaced by this one."""
+    message on the same `topic` is replaced by this one. `forget_when_sent`: no row is kept once it is out."""
     from mittist.outbox.services import enqueue
 
     subject, text, html = render_message(template, {**context, "recipient": recipient}, recipient.language)
     enqueue(
         template=template, email=recipient.email, name=recipient.name, language=recipient.language,
         user_id=recipient.user_id, case_id=_case_id(context), subject=subject, text=text, html=html,
-        attachments=attachments, topic=topic,
+        attachments=attachments, topic=topic, forget_when_sent=forget_when_sent,
     )
 
 

@@ -52,6 +52,9 @@ class Message(models.Model):
     topic = models.CharField(max_length=120, blank=True, db_index=True)
     # Sealed JSON {subject, text, html, attachments}; emptied once sent.
     content = models.TextField(blank=True)
+    # The row goes once the message is out: the confirmation of an erasure keeps the erased address only
+    # as long as it is needed to deliver it.
+    forget_when_sent = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -105,6 +105,9 @@ def send_message(message_id) -> str:
         logger.warning("E-mail %s (%s) to %s: %s %s", message.pk, message.template, message.recipient_email,
                        "failed" if gave_up else "will be tried again", text)
         return "failed" if gave_up else "retry"
+    if message.forget_when_sent:
+        Message.objects.filter(pk=message.pk, state=M.SENDING).delete()
+        return "sent"
     Message.objects.filter(pk=message.pk, state=M.SENDING).update(
         state=M.SENT, sent_at=timezone.now(), content="", last_error="", claimed_at=None
     )

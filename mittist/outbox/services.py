@@ -30,16 +30,19 @@ def withdraw(topic: str) -> int:
 
 
 def enqueue(*, template: str, email: str, name: str = "", language: str = "sv", user_id=None, case_id=None,
-            subject: str, text: str, html: str, attachments=(), topic: str = "") -> Message:
+            subject: str, text: str, html: str, attachments=(), topic: str = "",
+            forget_when_sent: bool = False) -> Message:
     """One message as a row, in the caller's transaction; the worker sends it once that commits.
 
     With a topic, a message on it that is still waiting is replaced: an e-mail never carries a link or
-    a day that a later change has already replaced."""
+    a day that a later change has already replaced. `forget_when_sent`: the row is deleted once the
+    message is out (it is all that is left of an erased person)."""
     if topic:
         withdraw(topic)
     message = Message.objects.create(
         template=template, recipient_email=email, recipient_name=name, language=language, recipient_user_id=user_id,
         case_id=case_id, content=seal_content(subject, text, html, attachments), topic=topic,
+        forget_when_sent=forget_when_sent,
     )
     _send_on_commit(message.pk)
     return message

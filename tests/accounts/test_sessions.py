@@ -12,10 +12,12 @@ from django.urls import reverse
 from evaluations.models import Evaluation
 from portfolio.models import Section
 from tests.conftest import PASSWORD
+from tests.second_factor import current_code, enrol, needs_second_factor
 
 S = Evaluation.State
 START = datetime(2026, 11, 2, 8, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
 DASHBOARD = reverse("evaluations:dashboard")
+VERIFY = reverse("accounts:second_factor_verify")
 
 
 def signed_in(response) -> bool:
@@ -23,8 +25,15 @@ def signed_in(response) -> bool:
 
 
 def log_in(client, user):
+    """The real sign-in: the password, and for staff the code from their authenticator on the second step."""
+    device = enrol(user) if needs_second_factor(user) else None
     response = client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD})
     assert response.status_code == 302
+    if device is not None:
+        # Signed in with the password only: every page leads to the second step until the code is given.
+        assert client.get(DASHBOARD).url.startswith(VERIFY)
+        verified = client.post(VERIFY, {"token": current_code(device)})
+        assert verified.status_code == 302 and not verified.url.startswith(VERIFY)
     return response
 
 

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 
 from evaluations.timeline import case_steps, evaluator_todo
 from mittist.durations import days_text, durations
-from mittist.mailer import Recipient, send_now
+from mittist.mailer import Recipient, queue_mail
 
 ROOT = Path(settings.BASE_DIR)
 SOURCE_DIRS = ["templates", "evaluations", "portfolio", "scheduling", "survey", "mittist"]
@@ -100,11 +100,13 @@ def test_texts_follow_the_settings(settings, make_case):
         assert evaluator_todo(case).endswith(date_format(case.practice_day - timedelta(days=21), "j F Y"))
 
 
-def test_mails_render_durations_from_settings(settings, make_case):
+def test_mails_render_durations_from_settings(settings, make_case, django_capture_on_commit_callbacks):
     settings.MITTIST_CONTACT_DAYS = 21
     case = make_case("evaluator_accepted")
     mail.outbox.clear()
-    send_now("evaluator_accepted", Recipient.of(case.trainee), {"case": case, "case_url": "https://x.example.org/"})
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox row goes out once its change commits
+        queue_mail("evaluator_accepted", Recipient.of(case.trainee), {"case": case, "case_url": "https://x.example.org/"})
+    assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     assert "inom tre veckor" in body
     assert "senast fyra veckor före praktikdagen" in body

@@ -1,6 +1,6 @@
 """E-mail that is never lost: the outbox against a real SMTP server (aiosmtpd on 127.0.0.1)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,11 +11,11 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from evaluations import notifications
+from evaluations import notifications, services
 from evaluations.models import CaseEvent, Evaluation
 from mittist.accounts.models import Role
 from mittist.outbox.models import Message
-from mittist.outbox.sending import prune, retry_delay, send_due, send_message
+from mittist.outbox.sending import SEND_TASK, prune, retry_delay, send_due, send_message
 
 S = Evaluation.State
 M = Message.State
@@ -24,15 +24,20 @@ NOW = datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
 
 @pytest.fixture
 def case(make_case):
-    case = make_case(S.PRACTICE_DAY_AGREED)
+    case = make_case(S.CONTACT_MADE)
     Message.objects.all().delete()  # what building the case wrote: not these tests' business
     return case
 
 
+def agree_day(case) -> Evaluation:
+    """The change under test: the practice day agreed. Its e-mail goes to three people: trainee and
+    evaluator (the mail with the calendar invite, scheduling.practice_day) and the office."""
+    return services.case_agree_practice_day(case=case, by=case.trainee, on=date.today() + timedelta(days=40))
+
+
 def tell_everyone(case, capture):
-    """A change whose e-mail goes to three people: trainee, office and evaluator."""
-    with capture(execute=True), transaction.atomic():
-        notifications.queue("practice_day_agreed", case)
+    with capture(execute=True):
+        agree_day(case)
     return {m.recipient_email: m for m in Message.objects.all()}
 
 
@@ -44,19 +49,33 @@ def refresh(message) -> Message:
 # --- written with the change ---------------------------------------------------------------------------
 
 
-def test_the_rows_are_written_in_the_transaction_of_the_change(case, smtp, django_capture_on_commit_callbacks):
+def test_the_rows_are_written_in_the_transaction_of_the_change(case, smtp, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
-        notifications.queue("practice_day_agreed", case)
-        # Inside the transaction: the rows are there, nothing has been sent yet.
-        assert Message.objects.filter(state=M.PENDING).count() == 3
+        agree_day(case)
+        # Inside the transaction: the rows are there, the invites with them, nothing has been sent yet.
+        pending = Message.objects.filter(state=M.PENDING)
+        assert sorted(pending.values_list("recipient_email", "template")) == sorted([
+            (case.trainee.email, "practice_day_confirmed"),
+            (case.evaluator.user.email, "practice_day_confirmed"),
+            (settings.MITTIST_OFFICE_EMAIL, "practice_day_agreed"),
+        ])
+        rows = {str(pk) for pk in pending.values_list("pk", flat=True)}
         assert smtp.received == []
-    assert len(callbacks) == 3  # one send task per message, queued for after the commit
+    # What runs after the commit: one send task per message (and the core's other background work).
+    queued = []
+    monkeypatch.setattr("mittist.outbox.services.async_task", lambda func, *args: queued.append((func, *args)))
+    monkeypatch.setattr("mittist.mailer.async_task", lambda func, *args: queued.append((func, *args)))
+    for callback in callbacks:
+        callback()
+    sends = [args[0] for func, *args in queued if func == SEND_TASK]
+    assert sorted(sends) == sorted(rows)
 
 
 def test_a_rolled_back_change_leaves_no_message(case, smtp, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         with transaction.atomic():
-            notifications.queue("practice_day_agreed", case)
+            agree_day(case)
             raise RuntimeError("the change fails after its e-mail was written")
     assert not Message.objects.exists()
     assert smtp.received == []
@@ -78,8 +97,8 @@ def test_every_message_goes_out_once_and_keeps_no_text(case, smtp, django_captur
 
 
 def test_the_waiting_text_is_sealed(case, smtp, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
-        notifications.queue("practice_day_agreed", case)
+    with django_capture_on_commit_callbacks(execute=False):
+        agree_day(case)
     row = Message.objects.get(recipient_email=case.trainee.email)
     assert case.trainee.full_name not in row.content and "http" not in row.content
     assert row.subject  # readable by the system (the dashboard), not by someone reading the table
@@ -206,8 +225,8 @@ def test_server_down_then_up_sends_everything_once(case, smtp, django_capture_on
 
 
 def test_a_message_is_claimed_before_it_is_sent(case, smtp, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
-        notifications.queue("practice_day_agreed", case)
+    with django_capture_on_commit_callbacks(execute=False):
+        agree_day(case)
     row = Message.objects.get(recipient_email=case.trainee.email)
     assert send_message(row.pk) == "sent"
     assert send_message(row.pk) == "taken"  # a second worker (or the sweep) finds it taken
@@ -217,8 +236,8 @@ def test_a_message_is_claimed_before_it_is_sent(case, smtp, django_capture_on_co
 def test_a_message_left_mid_send_is_never_retried_on_its_own_but_shown_as_stuck(case, smtp, coordinator,
                                                                                 django_capture_on_commit_callbacks):
     with time_machine.travel(NOW, tick=False) as clock:
-        with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
-            notifications.queue("practice_day_agreed", case)
+        with django_capture_on_commit_callbacks(execute=False):
+            agree_day(case)
         row = Message.objects.get(recipient_email=case.trainee.email)
         # A worker claimed it and died before it could write down what happened.
         Message.objects.filter(pk=row.pk).update(state=M.SENDING, claimed_at=NOW, attempts=1)
@@ -274,3 +293,18 @@ def test_a_message_that_cannot_be_written_is_on_record_and_the_change_stands(cas
     row = Message.objects.get()
     assert row.state == M.FAILED and "template missing" in row.last_error
     assert Message.objects.needing_attention().filter(pk=row.pk).exists()
+
+
+def test_a_message_to_forget_leaves_no_row_once_it_is_out(smtp, db, django_capture_on_commit_callbacks):
+    from mittist.mailer import Recipient, queue_mail
+
+    farewell = Recipient(email="raderas@example.org", name="Rut Raderad")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        queue_mail("personal_data_erased", farewell, {"office_email": settings.MITTIST_OFFICE_EMAIL},
+                   forget_when_sent=True)
+    # Until it is out, the row (sealed) is what keeps the message from being lost.
+    assert Message.objects.get().recipient_email == "raderas@example.org"
+    for callback in callbacks:
+        callback()
+    assert len(smtp.to("raderas@example.org")) == 1
+    assert not Message.objects.exists()

@@ -1,12 +1,13 @@
 """The coordinator finds an e-mail a server refused on the dashboard, corrects the address and sends it
 again, in Chromium against a real SMTP server. Screenshots in test-artifacts/."""
 
+from datetime import date, timedelta
+
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from evaluations import notifications
+from evaluations import services
 from evaluations.models import CaseEvent, Evaluation
 from mittist.outbox.models import Message
 from tests.browser.fixtures import assert_accessible, log_in, shot
@@ -17,14 +18,13 @@ S = Evaluation.State
 
 
 def test_coordinator_resends_a_refused_mail_to_a_corrected_address(page, live_server, smtp, make_case, coordinator):
-    case = make_case(S.PRACTICE_DAY_AGREED)
+    case = make_case(S.CONTACT_MADE)
     bad = case.evaluator.user.email
     smtp.refuse(bad, f"550 5.1.1 <{bad}>: Recipient address rejected: User unknown", times=None)
-    with transaction.atomic():
-        notifications.queue("practice_day_agreed", case)
-    # The case was built with real commits, so its earlier mails went out; this one was refused.
+    services.case_agree_practice_day(case=case, by=case.trainee, on=date.today() + timedelta(days=40))
+    # The case was built with real commits, so its earlier mails went out; this one (the invite) was refused.
     failed = Message.objects.get(recipient_email=bad, state=Message.State.FAILED)
-    assert failed.template == "practice_day_agreed"
+    assert failed.template == "practice_day_confirmed"
 
     log_in(page, coordinator.email, PASSWORD)
     page.goto(live_server.url + reverse("evaluations:dashboard"))

@@ -414,14 +414,18 @@ def agreed(case, trainee, evaluator, django_capture_on_commit_callbacks, mailout
     return reload(case)
 
 
-def move_by_proposal(case, proposer, confirmer, day, reason):
-    """One side proposes the new day with the reason; the other confirms it (the way agreed days move)."""
+def propose_move(case, proposer, day, reason) -> PracticeDayProposal:
+    """One side proposes the new day with the reason (agreed days move by proposal and confirmation)."""
     response = login(proposer).post(
         reverse("scheduling:practice_day_propose", args=[case.pk]),
         {"propose-day_1": day.isoformat(), "propose-note": reason},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    proposal = PracticeDayProposal.objects.get(case=case, day=day, status=P.OPEN)
+    return PracticeDayProposal.objects.get(case=case, day=day, status=P.OPEN)
+
+
+def confirm_move(case, confirmer, proposal):
+    """The other side confirms the proposed day: the one who moves it."""
     return login(confirmer).post(reverse("scheduling:practice_day_confirm", args=[case.pk, proposal.pk]))
 
 
@@ -430,13 +434,20 @@ def test_reschedule_moves_the_day_and_tells_everyone_the_reason(
     agreed, who, trainee, evaluator, coordinator, mailoutbox, django_capture_on_commit_callbacks
 ):
     user = {"trainee": evaluator.user, "evaluator": trainee, "coordinator": coordinator}[who]
-    with django_capture_on_commit_callbacks(execute=True):
-        if who == "coordinator":
+    if who == "coordinator":
+        with django_capture_on_commit_callbacks(execute=True):
             response = reschedule(login(coordinator), agreed, THU, "Värderaren är sjuk")
-        else:
-            # Proposed by one side, confirmed by the other: the confirmer is the one who moves it.
-            proposer = trainee if who == "trainee" else evaluator.user
-            response = move_by_proposal(agreed, proposer, user, THU, "Värderaren är sjuk")
+    else:
+        # Proposed by one side, confirmed by the other: the confirmer is the one who moves it.
+        proposer = trainee if who == "trainee" else evaluator.user
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal = propose_move(agreed, proposer, THU, "Värderaren är sjuk")
+        # The proposal is its own hand-off: the other side hears of it (with the reason) once it is made.
+        assert [to(m) for m in mailoutbox] == [[user.email]]
+        assert "Värderaren är sjuk" in mailoutbox[0].body and not mailoutbox[0].attachments
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = confirm_move(agreed, user, proposal)
     assert response.status_code == 302
     case = reload(agreed)
     assert (case.state, case.practice_day) == (S.PRACTICE_DAY_AGREED, THU)

@@ -36,9 +36,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from evaluations import services
 from evaluations.minicex import services as minicex_services
 from evaluations.minicex.models import FormDefinition, TrainingProfile
 from mittist.accounts.models import Role
+from mittist.outbox.models import Message
 from tests.conftest import S
 from tests.forms_on_page import PageForm, forms_on
 from tests.minicex.conftest import _anonymous, assessment_values, trainee_values
@@ -47,6 +49,7 @@ from tests.portfolio.conftest import (
     make_pdf,
 )
 from tests.test_permission_matrix import quiet_request_log
+from tests.world import _registrations
 
 XSS = "<script>alert('mittist-xss')</script>"
 XSS_ATTR = '"><img src=x onerror=alert(\'mittist-xss2\')>'
@@ -72,7 +75,8 @@ DATES = {
     "next-century": "2200-06-01",
     "impossible": "2025-02-30",
     "month-13": "2025-13-01",
-    "swedish-format": "31/12/2025",
+    # 31/12/2025 is a date now (the Swedish input formats take d/m/Y); month first is not, in any of them.
+    "us-format": "12/31/2025",
     "words": "igår",
     "nul": "2025-01-01\x00",
 }
@@ -174,6 +178,7 @@ class Target:
     button: tuple[str, str] | None = None
     refuses_bad_values: bool = True  # False: a search or filter, where an odd value only finds nothing
     accepts: tuple[str, ...] = ()  # attempt labels (prefixes) this form may take, each with its reason in TARGETS
+    field: str = ""  # a field the form must have, to pick among forms that post to the same address
 
 
 TARGETS = [
@@ -185,6 +190,11 @@ TARGETS = [
     # The report check reads the bytes it is given and stores nothing: a file's name is not its concern.
     Target("report check", "anon", "report_verify", accepts=("file:name-",)),
     Target("certificate check", "anon", "certificate_verify", method="get"),
+    # Signed-in forms only after the password link: a trainee's sign-in (last_login) would spend its token.
+    Target("registration again", "trainee_rejected", "register"),
+    Target("flagged registration rejected", "coordinator", "flagged_registration", field="reason"),
+    Target("mail resend", "coordinator", "dashboard", action="skicka-igen"),
+    Target("second factor enrol", "trainee", "second_factor_enrol"),
     *[Target(f"portfolio {code}", "trainee", f"section_{code}", action="self") for code in "ABCDE"],
     *[Target(f"portfolio {code} autosave", "trainee", f"section_{code}", action="self",
              post_to=f"section_{code}_autosave") for code in "ABCDE"],
@@ -202,6 +212,7 @@ TARGETS = [
     Target("practice day proposal", "trainee_contact", "practice_day_propose", action="foresla"),
     Target("practice day decline", "evaluator", "practice_day_proposed", action="avboj"),
     Target("practice day reschedule", "coordinator", "practice_day_open", action="flytta"),
+    Target("practice day move proposal", "trainee", "practice_day_open", action="foresla"),
     Target("contact made", "trainee_accepted", "case_accepted", action="mark_contact_made"),
     Target("decline assignment", "evaluator", "case_assigned", action="decline_assignment"),
     Target("reject registration", "coordinator", "case_registered", action="reject_registration"),
@@ -294,7 +305,13 @@ def build_world(make_case, make_user, make_evaluator, coordinator, quality) -> W
         "held": make_case(S.PRACTICE_DAY_HELD, evaluator_=ev),
         "delivered": make_case(S.REPORT_DELIVERED, evaluator_=ev),
         "certified": make_case(S.CERTIFIED, evaluator_=ev),
+        "rejected": make_case(S.REGISTERED, accepted=False),
     }
+    services.case_reject_registration(case=cases["rejected"], by=coordinator, reason="Testdata: avvisad.")
+    _token, flagged = _registrations(cases["open"])
+    # One mail the office must look at: failed, with its content, so the dashboard offers to send it again.
+    Message.objects.filter(case_id=cases["open"].pk).update(state=Message.State.FAILED, attempts=5,
+                                                            last_error="Testdata: mottagaren finns inte")
     today = timezone.localdate()
     proposed = cases["proposed"]
     scheduling_services.practice_day_propose(case=proposed, by=proposed.trainee, days=[today + timedelta(days=45)])
@@ -358,11 +375,14 @@ def build_world(make_case, make_user, make_evaluator, coordinator, quality) -> W
         "minicex_trainee_training": reverse("minicex:trainee_training", kwargs={"user_id": bt.pk}),
         "minicex_amend": reverse("minicex:amend", kwargs={"form_id": done.pk}),
         "minicex_trainees": reverse("minicex:trainees"),
+        "flagged_registration": flagged.get_absolute_url(),
+        "second_factor_enrol": reverse("accounts:second_factor_enrol"),
     }
     users = {
         "trainee": trainee, "trainee_contact": cases["contact"].trainee, "trainee_accepted": cases["accepted"].trainee,
         "trainee_delivered": cases["delivered"].trainee, "trainee_certified": cases["certified"].trainee,
         "evaluator": ev.user, "coordinator": coordinator, "quality": quality,
+        "trainee_rejected": cases["rejected"].trainee,
     }
     world = World(users=users, urls=urls, cases=cases, clients={})
     # The supervisor's browser: opened the link's landing page and pressed the button.
@@ -475,7 +495,8 @@ def find_form(html: str, target: Target, page_url: str) -> PageForm | None:
         return "/sprak/" not in action and "logga-ut" not in action
 
     candidates = [f for f in forms_on(html) if f.method == target.method and wanted(f.action)
-                  and f.field_names(*{x.kind for x in f.fields})]
+                  and f.field_names(*{x.kind for x in f.fields})
+                  and (not target.field or target.field in f.field_names(*{x.kind for x in f.fields}))]
     return candidates[0] if candidates else None
 
 

@@ -65,21 +65,42 @@ def parse_spec(spec: str) -> dict[str, object]:
     return {i: named.get(i, default) for i in IDENTITIES}
 
 
-# "may change:" in a note marks rows that follow behaviour other work is changing now (registration with
-# e-mail confirmation, sessions and MFA): when that lands, update the row. If the coordinator must pass a
-# second factor, every "coordinator=200" becomes a redirect unless the world's client passes it.
+# "may change:" in a note marks rows that follow behaviour other work is changing now. Staff (coordinator,
+# quality) must sign in with a second factor: the world's clients have passed it (force_login is patched in
+# tests/conftest.py), so their rows say what a fully signed-in member of staff gets.
 POLICY: dict[str, Row] = {
     # --- accounts and public pages -------------------------------------------------------------------
     "home": Row("out=login *=redirect", "out=login *=redirect", "each role is sent to its own start page"),
-    "accounts:login": Row("out=200 *=redirect", "out=200 *=redirect", "may change: sessions/MFA"),
-    "accounts:logout": Row("*=405", "*=login", "POST only (no logout by a prefetched link); may change: sessions"),
-    "accounts:password_reset": Row("*=200", "*=200", "may change: sessions/MFA"),
+    "accounts:login": Row("out=200 *=redirect", "out=200 *=redirect", "signed in: sent on"),
+    "accounts:logout": Row("*=405", "*=login", "POST only (no logout by a prefetched link)"),
+    "accounts:password_reset": Row("*=200", "*=200", "the same answer whether the address is known or not"),
     "accounts:password_reset_done": Row("*=200", "*=405"),
-    "accounts:password_reset_confirm": Row("*=200", "*=200", "a valid token for the trainee; may change: sessions"),
+    "accounts:password_reset_confirm": Row("*=200", "*=200", "a valid token for the trainee"),
     "accounts:password_reset_complete": Row("*=200", "*=405"),
+    "accounts:second_factor": Row("out=login *=200", "out=login *=200", "each account's own second factor page"),
+    "accounts:second_factor_verify": Row("out=login *=redirect", "out=login *=redirect",
+                                         "staff are verified already, the others need no second step"),
+    "accounts:second_factor_enrol": Row("out=login *=200 coordinator,quality=redirect",
+                                        "out=login *=200 coordinator,quality=redirect",
+                                        "staff have an authenticator: sent on; the others may add one"),
+    "accounts:second_factor_recovery_codes": Row("out=login *=405", "out=login *=redirect coordinator,quality=200",
+                                                 "new codes for an account with an authenticator; none without"),
+    "accounts:second_factor_disable": Row("out=login *=405", "out=login *=400 coordinator,quality=403",
+                                          "staff may not turn it off; the others need a code (empty: refused)"),
+    "accounts:lockouts": Row("out=login *=403 coordinator=200", "out=login *=403 coordinator=redirect",
+                             "the office lifts lock-outs"),
     "set_language": Row("*=405", "*=redirect"),
     "evaluations:register": Row("out=200 *=redirect", "out=200 *=redirect",
-                                "signed in: 'you are already signed in'; may change: e-mail confirmation first"),
+                                "signed in: 'you are already signed in' (the world has no rejected trainee who may register again)"),
+    "evaluations:register_sent": Row("*=200", "*=200", "the same answer for every registration: says nothing"),
+    "evaluations:register_confirm": Row("*=200", "*=redirect",
+                                        "the world's pending registration: GET shows a button (mail scanners follow "
+                                        "links), POST confirms it (here: flagged, the personnummer has a case)"),
+    "evaluations:register_confirmed": Row("*=200", "*=200", "the same page whatever the confirmation made"),
+    "evaluations:flagged_registration": Row("out=login *=403 coordinator=200", "out=login *=403 coordinator=200",
+                                            "the office decides; POST without a verb shows the page again"),
+    "evaluations:mail_resend": Row("*=405", "out=login *=403 coordinator=redirect",
+                                   "the office resends a mail (to the address as corrected)"),
     "evaluations:healthz": Row("*=200", "*=200"),
     "reports:verify": Row("*=200", "*=400", "public check of a report's code; an empty POST is a bad request"),
     "certificates:verify": Row("*=200", "*=405", "public, printed on the certificate"),
@@ -107,6 +128,20 @@ POLICY: dict[str, Row] = {
                                         "redirect: no assignment in this state"),
     "evaluations:case_action": Row("*=405", "out=login *=403 other_trainee,bt,other_evaluator=404 coordinator=400",
                                    "verb 'withdraw', an empty reason: refused at the field (400)"),
+    "evaluations:read_log": Row("out=login *=403 other_trainee,bt,other_evaluator=404 trainee,coordinator=200",
+                                "out=login *=405",
+                                "who read the material: the case's trainee and the office, nobody else"),
+    "evaluations:erase_personal_data": Row("*=405", "out=login *=403 other_trainee,bt,other_evaluator=404 "
+                                                    "coordinator=redirect",
+                                           "the office's step; without the tick box nothing is erased"),
+    "evaluations:request_erasure": Row("*=405", "out=login *=403 other_trainee,bt,other_evaluator=404 "
+                                                "trainee=redirect", "only the case's own trainee asks"),
+    "evaluations:my_data": Row("out=login *=403 trainee,other_trainee,bt=200",
+                               "out=login *=403 trainee,other_trainee,bt=405",
+                               "each trainee's own page (no id in the address)"),
+    "evaluations:my_data_export": Row("out=login *=403 trainee,other_trainee,bt=200",
+                                      "out=login *=403 trainee,other_trainee,bt=405",
+                                      "each trainee downloads only their own data"),
     "evaluations:purge": Row("out=login *=404 trainee,coordinator=200 evaluator,quality=403", "out=login *=405"),
 
     # --- the report, its shares and review ----------------------------------------------------------
@@ -183,8 +218,9 @@ POLICY: dict[str, Row] = {
     "scheduling:practice_day_withdraw": Row("out=login *=405 coordinator,quality=403",
                                             "out=login *=403 other_trainee,bt,other_evaluator=404 evaluator=redirect",
                                             "only who proposed it withdraws it"),
-    "scheduling:practice_day_reschedule": Row("out=login *=405 quality=403",
-                                              "out=login *=400 other_trainee,bt,other_evaluator=404 quality=403"),
+    "scheduling:practice_day_reschedule": Row("out=login *=403 coordinator=405", "out=login *=403 coordinator=400",
+                                              "only the office moves an agreed day directly (the others propose); "
+                                              "an empty form is refused at the field"),
     "scheduling:practice_day_ics": Row("out=login *=200 other_trainee,bt,other_evaluator=404 quality=403",
                                        "out=login *=405 quality=403"),
     "scheduling:programme": Row("out=login *=200 other_trainee,bt,other_evaluator=404 quality=403",
@@ -413,6 +449,7 @@ def request_status(world, identity, method, url):
 
 def route_arguments(world) -> dict:
     from evaluations.reports.models import ReportShare
+    from mittist.outbox.models import Message
     from portfolio.models import Document, Recording
     from scheduling.models import PracticeDayProposal, ProgrammeItem
 
@@ -440,6 +477,9 @@ def route_arguments(world) -> dict:
         "portfolio:supervisor_landing": {"token": world.supervisor_token},
         "reports:shared_landing": {"token": world.full.share_token},
         "minicex:assess_link": {"token": world.bt_token, "form_id": world.bt_form.pk},
+        "evaluations:register_confirm": {"token": world.registration_token},
+        "registration_id": world.flagged_registration.pk,
+        "message_id": Message.objects.filter(case_id=case.pk).latest("created_at").pk,
     }
 
 

@@ -7,7 +7,9 @@ review comments; here also the mini-CEX assessment and action plan), plus everyo
 - trainee, other_trainee (with a case of their own), bt (a BT doctor with a mini-CEX form waiting at an
   assessor's e-mail link), evaluator, other_evaluator, coordinator, quality;
 - supervisor_link / share_link: browsers without an account that opened the supervisor's link to section F
-  and the report share link.
+  and the report share link;
+- a registration waiting for its e-mail confirmation (`registration_token`, the link's token) and one flagged
+  for the office (the other trainee's personnummer registered again while their case runs).
 
 `world.client(identity)` gives a logged-in (or granted) Django test client that answers a server error as a
 500 response instead of raising, so a test can tell "refused" from "crashed".
@@ -18,7 +20,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from unittest import mock
 
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from evaluations.minicex import services as minicex_services
 from evaluations.minicex.models import FormDefinition, MiniCex, TrainingProfile
@@ -42,6 +46,8 @@ class World:
     supervisor_token: str
     other_case: object
     moment: object  # when the requests are made: two days after the practice day
+    registration_token: str = ""
+    flagged_registration: object = None
     clients: dict = field(default_factory=dict)
 
     @property
@@ -105,6 +111,24 @@ def _bt_doctor(make_user, today):
     return bt, form, token
 
 
+def _registrations(other_case):
+    """One registration waiting at its confirmation link, and one the office must look at (flagged)."""
+    from evaluations.models import PendingRegistration
+    from evaluations.services import _token_hash
+
+    token = f"matrix-registration-{uuid.uuid4().hex}"
+    fields = {"full_name": "Rut Registrerad", "phone": "070-000 00 00", "password_hash": "!",
+              "personnummer_encrypted": other_case.personnummer_encrypted,
+              "personnummer_hash": other_case.personnummer_hash,
+              "personnummer_masked": other_case.personnummer_masked,
+              "expires_at": timezone.now() + timedelta(hours=settings.MITTIST_REGISTRATION_CONFIRM_HOURS)}
+    PendingRegistration.objects.create(token_hash=_token_hash(token), email="rut.registrerad@example.org", **fields)
+    flagged = PendingRegistration.objects.create(state=PendingRegistration.State.FLAGGED, existing_case=other_case,
+                                                 confirmed_at=timezone.now(), email="rut.flaggad@example.org",
+                                                 **fields)
+    return token, flagged
+
+
 def build_world(*, make_case, make_user, trainee, other_trainee, evaluator, other_evaluator, coordinator,
                 quality) -> World:
     import time_machine
@@ -115,9 +139,11 @@ def build_world(*, make_case, make_user, trainee, other_trainee, evaluator, othe
         _mark_minicex(full, evaluator.user, trainee)
         other_case = make_case(trainee=other_trainee, evaluator_=other_evaluator)
         bt, bt_form, bt_token = _bt_doctor(make_user, full.case.practice_day)
+        registration_token, flagged = _registrations(other_case)
     users = {
         "trainee": trainee, "other_trainee": other_trainee, "bt": bt, "evaluator": evaluator.user,
         "other_evaluator": other_evaluator.user, "coordinator": coordinator, "quality": quality,
     }
     return World(full=full, users=users, bt_form=bt_form, bt_token=bt_token, supervisor_token=full.supervisor_token,
-                 other_case=other_case, moment=moment)
+                 other_case=other_case, moment=moment, registration_token=registration_token,
+                 flagged_registration=flagged)

@@ -39,7 +39,7 @@ class AnyUserPasswordResetForm(SafeTextMixin, PasswordResetForm):
         enqueue(template="password_reset", email=to_email, name=user.full_name, language=user.language or "sv",
                 user_id=user.pk, subject=subject, text=text, html=html)
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(SafeTextMixin, forms.Form):
     token = forms.CharField(
         label=_("Kod"), max_length=20, strip=True,
         help_text=_("Sex siffror från autentiseringsappen, eller en av dina reservkoder."),
@@ -48,7 +48,7 @@ class SecondFactorForm(forms.Form):
     )
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(SafeTextMixin, forms.Form):
     token = forms.CharField(
         label=_("Kod från appen"), max_length=10, strip=True,
         help_text=_("De sex siffror som appen visar för Mitt-i-ST just nu."),
@@ -56,5 +56,5 @@ class EnrolForm(forms.Form):
     )
 
 
-class ResetSecondFactorForm(forms.Form):
+class ResetSecondFactorForm(SafeTextMixin, forms.Form):
     reason = forms.CharField(label=_("Skäl"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

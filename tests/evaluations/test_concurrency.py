@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import translation
 
 from evaluations import services
-from evaluations.models import CaseEvent, Evaluation
+from evaluations.models import CaseEvent, Evaluation, Evaluator
 from evaluations.services import CaseStateError
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import parse_personnummer
@@ -151,6 +151,9 @@ def test_evaluator_accepting_and_declining_at_once_takes_exactly_one_answer(
 def test_evaluator_accepting_while_the_coordinator_replaces_them_ends_with_the_new_evaluator_asked(
     transactional_db, make_case, coordinator, evaluator, other_evaluator, slow_audit
 ):
+    # Room for every round's case: a full evaluator would need a reason (issue 10), not what this tests.
+    Evaluator.objects.filter(pk=other_evaluator.pk).update(max_active_cases=ROUNDS + 3)
+    other_evaluator.refresh_from_db()
     for _ in range(ROUNDS):
         case = make_case(S.EVALUATOR_ASSIGNED)
         results = run_together(

@@ -81,7 +81,7 @@ def test_days_read_as_people_write_them(days, sv, en):
     with translation.override("sv"):
         assert days_text(days) == sv
     with translation.override("en"):
-        # The unit comes from the catalogue (locale/pending/i10b.json until merged); the number is ours.
+        # The unit comes from the catalogue (locale/en); the number is ours.
         assert days_text(days).split()[0] == en.split()[0]
 
 

@@ -106,10 +106,8 @@ def case_steps(case: Evaluation, *, for_trainee: bool = False, survey_time: bool
                 hint = _("Intyget utfärdades före kvalitetsgranskningen.")
         if done:
             status = "done"
-        elif skipped:
-            status = "skipped"
-        elif case.ended_without_completion:
-            status = "skipped"  # not "later": the case ended before it
+        elif skipped or case.ended_without_completion:
+            status = "skipped"  # passed by (an early certificate), or not "later": the case ended before it
         elif not current_found and not case.is_ended:
             status, current_found = "current", True
         else:

@@ -86,19 +86,18 @@ class Command(DemoCommand):
                                      last_training_year=2024)
         coordinator = users["koordinator@example.org"]
         evaluator = Evaluator.objects.get(user__email="vardare@example.org")
-        quality = users["kvalitet@example.org"]
 
         # The demo trainee's own case waits for them to report contact with the evaluator.
-        self.case(users["st-lakare@example.org"], 0, S.EVALUATOR_ACCEPTED, coordinator, evaluator, quality)
-        self.case(self.trainee(1), 1, None, coordinator, evaluator, quality)  # a new registration
-        self.case(self.trainee(2), 2, S.REGISTERED, coordinator, evaluator, quality)  # accepted, needs evaluator
+        self.case(users["st-lakare@example.org"], 0, S.EVALUATOR_ACCEPTED, coordinator, evaluator)
+        self.case(self.trainee(1), 1, None, coordinator, evaluator)  # a new registration
+        self.case(self.trainee(2), 2, S.REGISTERED, coordinator, evaluator)  # accepted, needs evaluator
         for n, target in enumerate(PATH, start=3):
-            self.case(self.trainee(n), n, target, coordinator, evaluator, quality)
-        on_hold = self.case(self.trainee(20), 20, S.CONTACT_MADE, coordinator, evaluator, quality)
+            self.case(self.trainee(n), n, target, coordinator, evaluator)
+        on_hold = self.case(self.trainee(20), 20, S.CONTACT_MADE, coordinator, evaluator)
         services.case_put_on_hold(case=on_hold, by=coordinator, reason="Föräldraledig till våren.")
-        withdrawn = self.case(self.trainee(21), 21, S.REGISTERED, coordinator, evaluator, quality)
+        withdrawn = self.case(self.trainee(21), 21, S.REGISTERED, coordinator, evaluator)
         services.case_withdraw(case=withdrawn, by=coordinator, reason="Byter specialitet.")
-        rejected = self.case(self.trainee(22), 22, None, coordinator, evaluator, quality)
+        rejected = self.case(self.trainee(22), 22, None, coordinator, evaluator)
         services.case_reject_registration(case=rejected, by=coordinator, reason="ST-tiden är nästan slut.")
 
     @staticmethod
@@ -118,7 +117,7 @@ class Command(DemoCommand):
         conflicts = assignment_conflicts(case, evaluator)
         return "Demo: samma värderare i alla ärenden." if conflicts else ""
 
-    def case(self, trainee, n, target, coordinator, evaluator, quality) -> Evaluation:
+    def case(self, trainee, n, target, coordinator, evaluator) -> Evaluation:
         today = timezone.localdate()
         pnr = parse_personnummer(fictional_personnummer(n), today=today)
         case = Evaluation(

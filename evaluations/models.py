@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from mittist import crypto
+from mittist.accounts.rules import is_coordinator, is_evaluator, is_quality_reviewer, is_trainee
 
 
 class Region(models.TextChoices):
@@ -90,17 +91,20 @@ class EvaluationQuerySet(models.QuerySet):
         return self.exclude(state__in=Evaluation.ENDED_STATES)
 
     def visible_to(self, user):
-        """The cases a user may see at all; anything else answers 404."""
+        """The cases a user may see at all; anything else answers 404.
+
+        The permission `evaluations.view_case` (evaluations/rules.py) as a query: each branch is one term of
+        `can_view_case`, and tests/test_permission_policy.py checks the two agree for every kind of user."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser or user.role == "coordinator":
+        if user.is_superuser or is_coordinator(user):
             return self
-        if user.role == "trainee":
-            return self.filter(trainee=user)
-        if user.role == "evaluator":
-            return self.filter(evaluator__user=user)
-        if user.role == "quality":
-            return self.filter(state__in=Evaluation.QUALITY_VISIBLE_STATES)
+        if is_trainee(user):
+            return self.filter(trainee=user)  # is_case_trainee
+        if is_evaluator(user):
+            return self.filter(evaluator__user=user)  # is_case_evaluator
+        if is_quality_reviewer(user):
+            return self.filter(state__in=Evaluation.QUALITY_VISIBLE_STATES)  # case_is_reviewable
         return self.none()
 
     def with_related(self):

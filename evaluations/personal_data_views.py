@@ -12,10 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mittist.accounts.decorators import role_required
+from mittist.accounts.models import Role
+
 from . import personal_data
 from .extensions import registry
 from .services import CaseStateError
-from .views import role_required, visible_case
+from .views import visible_case
 
 
 def _no_store(response):
@@ -23,7 +26,7 @@ def _no_store(response):
     return response
 
 
-@role_required("trainee")
+@role_required(Role.TRAINEE)
 @require_http_methods(["GET", "HEAD"])
 def my_data(request):
     cases = list(personal_data.cases_of(request.user))
@@ -36,7 +39,7 @@ def my_data(request):
     return _no_store(render(request, "evaluations/personal_data/my_data.html", context))
 
 
-@role_required("trainee")
+@role_required(Role.TRAINEE)
 @require_http_methods(["GET"])
 def my_data_export(request):
     if not request.user.has_perm("evaluations.export_own_data"):

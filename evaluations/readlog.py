@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from .models import Evaluation, ReadEvent
+from .rules import is_case_evaluator, is_case_trainee
 
 PANEL_ROWS = 5
 PAGE_SIZE = 50
@@ -48,7 +49,7 @@ def record_read(*, case: Evaluation, by=None, what: str, detail: str = "", share
     if what not in _kinds:
         raise ValueError(f"unregistered read kind {what!r}")  # a typo would otherwise log nothing useful
     reader = by if by is not None and by.is_authenticated else None
-    if reader is not None and reader.pk == case.trainee_id:
+    if reader is not None and is_case_trainee(reader, case):
         return None
     label = f"{SHARE_LINK}: {share_name}" if reader is None and share_name else ("" if reader else str(SHARE_LINK))
     now = timezone.now()
@@ -91,7 +92,7 @@ def reader_role(event: ReadEvent, case: Evaluation) -> str:
     """The reader's part in the case, so the trainee knows who "Vera Värderare" is."""
     if not event.reader_id:
         return ""
-    if case.evaluator_id and case.evaluator.user_id == event.reader_id:
+    if is_case_evaluator(event.reader, case):
         return str(_("värderare"))
     return event.reader.get_role_display().lower()
 

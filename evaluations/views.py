@@ -1,6 +1,5 @@
 import csv
 from dataclasses import dataclass
-from functools import wraps
 
 from django import forms
 from django.conf import settings
@@ -18,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mittist.accounts.decorators import role_required
+from mittist.accounts.models import Role
 from mittist.forms import add_validation_error
 from mittist.outbox.models import Message
 from mittist.ratelimit import Limiter, client_key
@@ -37,25 +38,10 @@ from .forms import (
 )
 from .models import Evaluation, Evaluator, PendingRegistration
 from .reports import selectors as report_selectors
+from .rules import is_case_trainee
 from .timeline import case_steps, evaluator_todo
 
 PAGE_SIZE = 25
-
-
-def role_required(*roles):
-    """Signed-in users of other roles get 403; anonymous users are sent to log in."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if request.user.role not in roles and not request.user.is_superuser:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def visible_case(request, case_id) -> Evaluation:
@@ -125,7 +111,7 @@ def register_confirmed(request):
     return render(request, "evaluations/register_confirmed.html")
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def flagged_registration(request, registration_id):
     registration = get_object_or_404(PendingRegistration.objects.select_related("existing_case__trainee",
                                                                                 "resolved_by"), pk=registration_id)
@@ -259,7 +245,7 @@ def case_detail(request, case_id, bound_actions=None, status=200):
         events = events.exclude(action__in=SURVEY_EVENTS)
     context = {
         "case": case,
-        "steps": case_steps(case, for_trainee=case.trainee_id == request.user.pk, survey_time=survey_time),
+        "steps": case_steps(case, for_trainee=is_case_trainee(request.user, case), survey_time=survey_time),
         "actions": available_actions(case, request.user, bound_actions),
         "page_actions": steps_with_pages,
         "can_submit": "submit_material" in steps_with_pages,
@@ -301,7 +287,7 @@ def case_action(request, case_id, verb):
 # --- assignment -----------------------------------------------------------------------------------
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def assign_evaluator(request, case_id):
     case = visible_case(request, case_id)
     reassigning = case.state != Evaluation.State.REGISTERED
@@ -344,7 +330,7 @@ def assign_evaluator(request, case_id):
 # --- coordinator ----------------------------------------------------------------------------------
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def dashboard(request):
     filter_form = CaseFilterForm(request.GET or None)
     filters = filter_form.filters()
@@ -366,7 +352,7 @@ def dashboard(request):
 
 
 @require_POST
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def mail_resend(request, message_id):
     if not request.user.has_perm("evaluations.resend_mail"):
         raise PermissionDenied
@@ -400,7 +386,7 @@ def _late_cell(case: Evaluation, today) -> str:
     return ", ".join(reasons)
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def case_export(request):
     filter_form = CaseFilterForm(request.GET or None)
     cases = selectors.case_list(**filter_form.filters())
@@ -428,13 +414,13 @@ def case_export(request):
     return response
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def evaluator_list(request):
     evaluators = selectors.evaluators_with_load().order_by("-active", "user__full_name")
     return render(request, "evaluations/evaluator_list.html", {"evaluators": evaluators})
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def evaluator_edit(request, evaluator_id=None):
     evaluator = get_object_or_404(Evaluator.objects.select_related("user"), pk=evaluator_id) if evaluator_id else None
     form = EvaluatorForm(request.POST if request.method == "POST" else None, instance=evaluator)
@@ -457,7 +443,7 @@ def evaluator_edit(request, evaluator_id=None):
 # --- the other roles' home pages ------------------------------------------------------------------
 
 
-@role_required("trainee")
+@role_required(Role.TRAINEE)
 def trainee_home(request):
     cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by("-registered_at"))
     if not cases and getattr(getattr(request.user, "training", None), "programme", "") == "bt":
@@ -476,7 +462,7 @@ def trainee_home(request):
     return render(request, "evaluations/trainee_home.html", context)
 
 
-@role_required("evaluator")
+@role_required(Role.EVALUATOR)
 def evaluator_home(request):
     cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by(
         F("next_due_on").asc(nulls_last=True), "-registered_at"))
@@ -492,7 +478,7 @@ def evaluator_home(request):
     return render(request, "evaluations/evaluator_home.html", context)
 
 
-@role_required("quality")
+@role_required(Role.QUALITY)
 def quality_home(request):
     # The reports themselves, not the cases' states: a certificate issued early (certified, not yet
     # reviewed) still waits for its review, and a purged report leaves the queue.

@@ -10,6 +10,7 @@ from django.utils import translation
 from evaluations.minicex.models import MiniCex
 from evaluations.minicex.services import minicex_start_for_case
 from evaluations.models import CaseEvent, Evaluation
+from evaluations.rules import is_case_evaluator
 
 from .models import ProgrammeItem
 from .programme import describe, patient_summary, programme_is_editable
@@ -21,10 +22,6 @@ class NotSittingIn(Exception):
 
 class BeforePracticeDay(Exception):
     """The patients are seen on the practice day: no mini-CEX of them before it."""
-
-
-def is_case_evaluator(user, case: Evaluation) -> bool:
-    return user.is_authenticated and case.evaluator_id is not None and case.evaluator.user_id == user.pk
 
 
 def is_evaluators_programme(user, case: Evaluation) -> bool:

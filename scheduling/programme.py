@@ -12,6 +12,7 @@ planned, several chronic diseases, return visit.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -62,19 +63,14 @@ class ProgrammeNotEmpty(Exception):
 
 
 def can_edit_programme(user, case: Evaluation) -> bool:
-    """The case's own trainee and evaluator build the programme together (an administrator does not)."""
-    if not user.is_authenticated:
-        return False
-    if user.role == "trainee":
-        return case.trainee_id == user.pk
-    if user.role == "evaluator":
-        return case.evaluator_id is not None and case.evaluator.user_id == user.pk
-    return False
+    """The case's own trainee and evaluator build the programme together (an administrator does not, hence
+    rules.has_perm: see scheduling/rules.py)."""
+    return rules.has_perm("scheduling.edit_programme", user, case)
 
 
 def can_read_programme(user, case: Evaluation) -> bool:
     """The two parties, and the office (the coordinator, or an administrator) to follow the case."""
-    return can_edit_programme(user, case) or user.is_superuser or user.role == "coordinator"
+    return user.has_perm("scheduling.read_programme", case)
 
 
 # --- reading ----------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
+import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -118,10 +119,10 @@ def _check_day(case: Evaluation, day: date) -> None:
 
 def side_of(case: Evaluation, user) -> str | None:
     """"trainee" or "evaluator" when this user takes part in the case, else None."""
-    # By identity and role, not has_perm: a superuser has every permission but is neither side.
-    if user.role == "trainee" and case.trainee_id == user.pk:
+    # rules.has_perm, not user.has_perm: a superuser has every permission but is neither side.
+    if rules.has_perm("evaluations.act_as_trainee", user, case):
         return "trainee"
-    if user.role == "evaluator" and case.evaluator_id and case.evaluator.user_id == user.pk:
+    if rules.has_perm("evaluations.act_as_evaluator", user, case):
         return "evaluator"
     return None
 

@@ -15,7 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evaluations.models import Evaluation
 from evaluations.services import CaseStateError
-from evaluations.views import role_required, visible_case
+from evaluations.views import visible_case
+from mittist.accounts.decorators import role_required
+from mittist.accounts.models import Role
 
 from . import services
 from .calendar import FILENAME, current_ics, day_hours, is_cancelled
@@ -24,7 +26,7 @@ from .models import CalendarInvite, PracticeDayProposal, Programme
 
 S = Evaluation.State
 P = PracticeDayProposal.Status
-PAGE_ROLES = ("trainee", "evaluator", "coordinator")
+PAGE_ROLES = (Role.TRAINEE, Role.EVALUATOR, Role.COORDINATOR)
 HISTORY_LIMIT = 30
 
 
@@ -107,7 +109,7 @@ def _back(case):
     return redirect("scheduling:practice_day", case.pk)
 
 
-@role_required("trainee", "evaluator")
+@role_required(Role.TRAINEE, Role.EVALUATOR)
 @require_POST
 def propose(request, case_id):
     case = visible_case(request, case_id)
@@ -141,7 +143,7 @@ def propose(request, case_id):
     return _back(case)
 
 
-@role_required("trainee", "evaluator")
+@role_required(Role.TRAINEE, Role.EVALUATOR)
 @require_POST
 def decline(request, case_id):
     case = visible_case(request, case_id)
@@ -157,7 +159,7 @@ def decline(request, case_id):
     return _back(case)
 
 
-@role_required("trainee", "evaluator")
+@role_required(Role.TRAINEE, Role.EVALUATOR)
 @require_POST
 def confirm(request, case_id, proposal_id):
     case = visible_case(request, case_id)
@@ -185,7 +187,7 @@ def confirm(request, case_id, proposal_id):
     return _back(case)
 
 
-@role_required("trainee", "evaluator")
+@role_required(Role.TRAINEE, Role.EVALUATOR)
 @require_POST
 def withdraw(request, case_id, proposal_id):
     case = visible_case(request, case_id)
@@ -199,7 +201,7 @@ def withdraw(request, case_id, proposal_id):
     return _back(case)
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 @require_POST
 def reschedule(request, case_id):
     case = visible_case(request, case_id)

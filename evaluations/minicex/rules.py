@@ -16,6 +16,11 @@ def is_form_assessor(user, form):
 
 
 @rules.predicate
+def is_form_creator(user, form):
+    return form is not None and form.created_by_id is not None and form.created_by_id == user.pk
+
+
+@rules.predicate
 def filled_in_on_an_account(user, form):
     """Sent by e-mail (the assessor may use their account instead of the link), or started by the
     assessor on their own account (the Mitt-i-ST evaluator): not a form on the trainee's device."""

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from evaluations.rules import is_case_evaluator
 from mittist import crypto
 from mittist.mailer import write_mail
 
 from .models import NOT_OBSERVED, FormDefinition, MiniCex, MiniCexEvent, hash_token, new_token
+from .rules import is_form_assessor, is_form_creator, is_form_trainee
 
 User = get_user_model()
 
@@ -333,7 +335,7 @@ def minicex_cancel(*, form: MiniCex, by, reason: str = "") -> MiniCex:
     with transaction.atomic():
         form = _locked(form)
         if form.created_by_id is not None and form.created_by_id != form.trainee_id:
-            if by is None or by.pk != form.created_by_id:
+            if by is None or not is_form_creator(by, form):
                 raise PermissionDenied
         else:
             _require(by, "minicex.act_as_trainee", form)
@@ -485,7 +487,7 @@ def _assessor_may_write(form: MiniCex, by, *, via_link: bool, token: str) -> Non
         if form.mode == form.Mode.SAME_DEVICE or form.link_is_live:
             return
         raise PermissionDenied
-    if form.is_on_trainee_device and by.pk == form.trainee_id and form.assessor_confirmed_at is not None:
+    if form.is_on_trainee_device and is_form_trainee(by, form) and form.assessor_confirmed_at is not None:
         # On the trainee's device, after the assessor confirmed who they are.
         if form.device_confirmation_current:
             return
@@ -505,7 +507,7 @@ def minicex_assessor_save(*, form: MiniCex, by, values: dict, submit: bool, via_
         for field, value in cleaned.items():
             setattr(form, field, value)
         label = _assessor_label(form)
-        actor = by if not via_link and by.pk == form.assessor_user_id else None
+        actor = by if not via_link and is_form_assessor(by, form) else None
         if submit:
             if form.case_id is not None and form.performed_on > timezone.localdate():
                 # A practice-day form (one started before that rule existed): its patient is not seen yet.
@@ -639,7 +641,7 @@ def minicex_start_for_case(*, case, by, clinical_context: str, performed_on: dat
     """The case's evaluator assesses the trainee with a sitting-in patient, on their own device.
 
     The form belongs to the trainee (who adds reflection and action plan afterwards) and to the case."""
-    if case.evaluator is None or case.evaluator.user_id != by.pk:
+    if not is_case_evaluator(by, case):
         raise PermissionDenied
     definition = current_definition("st")
     curriculum = case.curriculum if definition.curriculum(case.curriculum) else definition.curricula[0]["key"]

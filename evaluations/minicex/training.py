@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mittist.accounts.models import Role
+from mittist.accounts.rules import is_trainee
 
 from .models import FormDefinition, Programme, TrainingProfile
 
@@ -62,7 +63,7 @@ def training_profile_save(*, user, by, values: dict) -> TrainingProfile:
     count computed from them is recomputed on each page view, so nothing past depends on them."""
     if by.pk != user.pk and not by.has_perm("minicex.manage_training"):
         raise PermissionDenied
-    if user.role != Role.TRAINEE:
+    if not is_trainee(user):
         raise PermissionDenied
     cleaned = clean_training(values)
     with transaction.atomic():

@@ -24,6 +24,11 @@ def is_quality_reviewer(user):
 
 
 @rules.predicate
+def is_supervisor(user):
+    return user.is_authenticated and user.role == Role.SUPERVISOR
+
+
+@rules.predicate
 def is_admin(user):
     return user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN)
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
 from evaluations.readlog import record_view
+from evaluations.rules import is_case_trainee
 from evaluations.views import visible_case
 from mittist.durations import durations
 from mittist.forms import SafeTextMixin, add_validation_error
@@ -202,7 +203,7 @@ def _number_of(case: Evaluation, recording: Recording) -> int:
 
 def _locked_reason(request, case: Evaluation) -> str:
     """Why the trainee cannot change the recordings now (empty for readers who never could)."""
-    if request.user.pk != case.trainee_id:
+    if not is_case_trainee(request.user, case):
         return ""
     if case.material_submitted_at:
         return _("Materialet är inskickat till värderaren. Inspelningarna och egenvärderingarna kan inte längre ändras.")
@@ -349,7 +350,7 @@ def self_evaluation(request, case_id, recording_id):
         if request.method != "POST":
             record_view(request, case, reads.SELF_EVALUATION, context["number"])
             return render(request, "portfolio/recordings/self_evaluation.html", context)
-        if request.user.pk != case.trainee_id:
+        if not is_case_trainee(request.user, case):
             raise PermissionDenied
         # The material was submitted while the trainee was typing: refuse, but give the text back.
         form = SelfEvaluationForm(request.POST, template=template)

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_http_methods
 from evaluations.models import Evaluation
 from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
-from evaluations.views import role_required, visible_case
+from evaluations.views import visible_case
+from mittist.accounts.decorators import role_required
+from mittist.accounts.models import Role
 
 from .. import reads
 from ..pdf import build_package, pdf_filename, render_pdf
@@ -65,7 +67,7 @@ def _submit_page(request, case: Evaluation, *, missing=None, status=200):
     return render(request, "portfolio/submission/submit.html", context, status=status)
 
 
-@role_required("trainee")
+@role_required(Role.TRAINEE)
 @require_http_methods(["GET", "POST"])
 @unless_purged
 def submit(request, case_id):

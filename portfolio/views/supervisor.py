@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from evaluations.rules import is_case_trainee
 from evaluations.views import visible_case
-from mittist.accounts.models import Role
+from mittist.accounts.rules import is_supervisor
 from mittist.forms import SafeTextMixin
 
 from ..forms import CONFLICT_MESSAGE, SectionForm
@@ -146,7 +147,7 @@ def supervisor_landing(request, token):
         return _invalid(request, 404)
     if not link.is_usable or link.case.is_ended:
         return _invalid(request, 410)
-    if request.user.is_authenticated and request.user.pk == link.case.trainee_id:
+    if is_case_trainee(request.user, link.case):
         # The statement is the supervisor's: the trainee who opens their own link is told so.
         return render(request, TEMPLATES + "own_link.html", {"case": link.case}, status=403)
     if request.method == "POST":
@@ -184,10 +185,10 @@ def _statement_link(request, link_id) -> tuple[SupervisorLink, bool]:
     user = request.user
     granted = str(link.pk) in request.session.get(SESSION_KEY, [])
     via_account = (
-        not granted and user.is_authenticated and user.role == Role.SUPERVISOR
+        not granted and is_supervisor(user)
         and user.email.lower() == link.email.lower()
     )
-    if not (granted or via_account) or (user.is_authenticated and user.pk == link.case.trainee_id):
+    if not (granted or via_account) or is_case_trainee(user, link.case):
         raise NoGrant
     if not link.is_usable or link.case.is_ended:
         raise Gone

@@ -22,6 +22,7 @@ from mittist.durations import hours_text
 
 from .. import services
 from ..models import DEVICE_CONFIRMATION_LIFETIME, NOT_OBSERVED, MiniCex
+from ..rules import is_form_trainee
 
 S = MiniCex.State
 SESSION_KEY = "minicex_assessor"
@@ -147,7 +148,7 @@ def _trainee_form(request, form_id) -> MiniCex:
     """The trainee's own form: someone else's is 404, as if it did not exist."""
     form = get_object_or_404(MiniCex.objects.visible_to(request.user).select_related("definition", "trainee"),
                              pk=form_id)
-    if form.trainee_id != request.user.pk:
+    if not is_form_trainee(request.user, form):
         raise PermissionDenied
     return form
 
@@ -349,7 +350,7 @@ def _link_state(request, form: MiniCex | None, token: str) -> tuple[str, int]:
     """What the link shows now: ("form", 200) when it can be filled in, else which page and status."""
     if form is None:
         return "unknown", 404
-    if request.user.is_authenticated and request.user.pk == form.trainee_id:
+    if is_form_trainee(request.user, form):
         return "own", 403
     if form.state in (S.ASSESSED, S.COMPLETED):
         return "submitted", 200

@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from evaluations.views import role_required
+from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
 from mittist.forms import add_validation_error
 
@@ -35,7 +35,7 @@ def doctors():
             .select_related("training").order_by("full_name", "email"))
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def trainee_list(request):
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     users = doctors()
@@ -54,7 +54,7 @@ def _doctor(user_id):
     return get_object_or_404(User, pk=user_id, role=Role.TRAINEE)
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def trainee_forms(request, user_id):
     doctor = _doctor(user_id)
     forms_qs = MiniCex.objects.filter(trainee=doctor).select_related("definition")
@@ -65,7 +65,7 @@ def trainee_forms(request, user_id):
     })
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def add_trainee(request):
     form = AddTraineeForm(request.POST or None, curricula=training_choices(), initial=training_initial(None))
     if request.method == "POST" and form.is_valid():
@@ -80,7 +80,7 @@ def add_trainee(request):
     return render(request, "minicex/coordinator/add_trainee.html", {"form": form})
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def trainee_training(request, user_id):
     doctor = _doctor(user_id)
     form = TrainingProfileForm(request.POST or None, curricula=training_choices(),
@@ -96,7 +96,7 @@ def trainee_training(request, user_id):
     return render(request, "minicex/training.html", {"form": form, "doctor": doctor, "own": False})
 
 
-@role_required("coordinator")
+@role_required(Role.COORDINATOR)
 def amend(request, form_id):
     minicex = visible_form(request, form_id)
     if not request.user.has_perm("minicex.amend_form", minicex):

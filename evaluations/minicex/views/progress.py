@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from mittist import pdf as shared_pdf
 from mittist.accounts.models import Role
+from mittist.accounts.rules import is_trainee
 from mittist.forms import SafeTextMixin
 
 from ..charts import build_chart
@@ -74,7 +75,7 @@ def _progress_context(request, trainee) -> dict:
 @login_required
 @require_GET
 def progress(request):
-    if request.user.role != Role.TRAINEE:
+    if not is_trainee(request.user):
         raise PermissionDenied
     context = _progress_context(request, request.user)
     return render(request, "minicex/progress.html", {**context, "own": True})
@@ -83,7 +84,7 @@ def progress(request):
 @login_required
 @require_GET
 def trainee_progress(request, user_id):
-    if request.user.role != Role.COORDINATOR and not request.user.is_superuser:
+    if not request.user.has_perm("minicex.manage_training"):
         raise PermissionDenied
     trainee = get_object_or_404(get_user_model(), pk=user_id, role=Role.TRAINEE)
     context = _progress_context(request, trainee)
@@ -107,7 +108,7 @@ def _picker_forms(user, around: MiniCex | None, trainee_id):
         forms_ = forms_.filter(trainee_id=around.trainee_id)
     elif trainee_id is not None:
         forms_ = forms_.filter(trainee_id=trainee_id)
-    elif user.role != Role.TRAINEE:
+    elif not is_trainee(user):
         # A coordinator sees every doctor's forms: start from one doctor's progress page instead.
         return MiniCex.objects.none()
     return forms_.order_by("-performed_on", "-created_at")[:PICKER_LIMIT]

@@ -4,8 +4,6 @@ assessor, following it, and the action plan that locks it. Also the trainee's ow
 Every write goes through evaluations/minicex/services.py (training details: training.py).
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evaluations.models import Evaluation
+from mittist.accounts.decorators import role_required
+from mittist.accounts.models import Role
+from mittist.accounts.rules import is_coordinator
 from mittist.durations import durations
 from mittist.forms import add_validation_error
 
@@ -42,21 +43,6 @@ PAGE_SIZE = 25
 S = MiniCex.State
 
 
-def trainee_required(view):
-    """Only doctors in training write mini-CEX forms; a coordinator's list is the doctors' overview."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if request.user.role != "trainee":
-            if request.user.role == "coordinator" and view.__name__ == "form_list":
-                return redirect("minicex:trainees")
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def visible_form(request, form_id) -> MiniCex:
     """A form the user may not open is indistinguishable from one that does not exist."""
     qs = MiniCex.objects.visible_to(request.user).select_related("definition", "trainee", "case", "created_by")
@@ -76,8 +62,11 @@ def own_form(request, form_id) -> MiniCex:
 # --- the list -------------------------------------------------------------------------------------
 
 
-@trainee_required
+# Only doctors in training write mini-CEX forms (not a superuser either); a coordinator's list is the doctors' overview.
+@role_required(Role.TRAINEE, Role.COORDINATOR, superusers=False)
 def form_list(request):
+    if is_coordinator(request.user):
+        return redirect("minicex:trainees")
     forms_qs = MiniCex.objects.filter(trainee=request.user).select_related("definition")
     focus_options = FormDefinition.objects.order_by("kind").values_list("focus_options", flat=True).first() or []
     filter_form = FilterForm(request.GET or None, focus_options=focus_options)
@@ -93,7 +82,7 @@ def form_list(request):
     })
 
 
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def compare_pick(request):
     """The list's checkboxes send ?valj=<id>&valj=<id>; the compare page takes ?a=&b=."""
     chosen = request.GET.getlist("valj")
@@ -153,7 +142,7 @@ def _after_save(request, minicex: MiniCex, action: str):
     return redirect("minicex:detail", minicex.pk)
 
 
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def create(request):
     definitions = _definitions_for(request.user)
     if not definitions:
@@ -179,7 +168,7 @@ def _profile(user):
     return getattr(user, "training", None)
 
 
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def edit(request, form_id):
     minicex = own_form(request, form_id)
     if not minicex.trainee_part_editable:
@@ -274,7 +263,7 @@ def _step(request, form_id, service, done):
 
 
 @require_POST
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def send_link(request, form_id):
     _step(request, form_id, services.minicex_send_link,
           lambda f: _("Länken skickades till %(email)s. Den gäller i %(valid)s.")
@@ -283,7 +272,7 @@ def send_link(request, form_id):
 
 
 @require_POST
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def resend_link(request, form_id):
     _step(request, form_id, services.minicex_resend_link,
           lambda f: _("En ny länk skickades till %(email)s. Den tidigare länken slutar fungera.") % {
@@ -292,7 +281,7 @@ def resend_link(request, form_id):
 
 
 @require_POST
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def extend_link(request, form_id):
     _step(request, form_id, services.minicex_extend_link,
           lambda f: _("Länken är förlängd till %(date)s och skickades på nytt till %(email)s.") % {
@@ -301,7 +290,7 @@ def extend_link(request, form_id):
 
 
 @require_POST
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def hand_over(request, form_id):
     done, minicex = _step(request, form_id, services.minicex_hand_over,
                           lambda f: _("Lämna nu enheten till %(name)s.") % {"name": f.assessor_name})
@@ -310,7 +299,7 @@ def hand_over(request, form_id):
     return redirect("minicex:assess_device", minicex.pk)
 
 
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def cancel(request, form_id):
     minicex = own_form(request, form_id)
     if minicex.state not in MiniCex.OPEN_STATES:
@@ -328,7 +317,7 @@ def cancel(request, form_id):
     return render(request, "minicex/cancel.html", {"form": form, "minicex": minicex})
 
 
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def action_plan(request, form_id):
     minicex = own_form(request, form_id)
     if minicex.state != S.ASSESSED:
@@ -362,7 +351,7 @@ def training_choices() -> list[tuple[str, str]]:
     return [(c["key"], curriculum_name(c)) for cs in training.curricula_by_programme().values() for c in cs]
 
 
-@trainee_required
+@role_required(Role.TRAINEE, superusers=False)
 def training_profile(request):
     profile = _profile(request.user)
     form = TrainingProfileForm(request.POST or None, curricula=training_choices(), initial=training_initial(profile))

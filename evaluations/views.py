@@ -414,14 +414,18 @@ def case_export(request):
     return response
 
 
-@role_required(Role.COORDINATOR)
+@login_required
 def evaluator_list(request):
+    if not request.user.has_perm("evaluations.manage_evaluators"):
+        raise PermissionDenied
     evaluators = selectors.evaluators_with_load().order_by("-active", "user__full_name")
     return render(request, "evaluations/evaluator_list.html", {"evaluators": evaluators})
 
 
-@role_required(Role.COORDINATOR)
+@login_required
 def evaluator_edit(request, evaluator_id=None):
+    if not request.user.has_perm("evaluations.manage_evaluators"):
+        raise PermissionDenied
     evaluator = get_object_or_404(Evaluator.objects.select_related("user"), pk=evaluator_id) if evaluator_id else None
     form = EvaluatorForm(request.POST if request.method == "POST" else None, instance=evaluator)
     if request.method == "POST" and form.is_valid():

@@ -28,8 +28,8 @@ ROOT = Path(settings.BASE_DIR)
 PACKAGES = ("evaluations", "portfolio", "scheduling", "survey", "mittist")
 ACCOUNTS = ROOT / "mittist" / "accounts"
 ROLE_VALUES = {role.value for role in Role}
-# The fields naming a party of a case or a form: compared with a user's pk, they decide "is this their case".
-PARTY_IDS = {"trainee_id", "evaluator_id", "user_id", "assessor_user_id", "created_by_id"}
+# The fields naming a party of a case, a form or a review: compared with a user's pk, they decide "is this theirs".
+PARTY_IDS = {"trainee_id", "evaluator_id", "user_id", "assessor_user_id", "created_by_id", "reviewer_id"}
 
 # Where a role is legitimately compared outside the rules, and why. Keep this short.
 ALLOWED = {

@@ -45,6 +45,12 @@ def report_not_purged(user, case):
 
 
 @rules.predicate
+def holds_review(user, review):
+    """The quality group member who took this review (and has not released it). Takes the review."""
+    return review is not None and review.reviewer_id is not None and review.reviewer_id == user.pk
+
+
+@rules.predicate
 def review_pending(user, case):
     return case is not None and case.quality_reviewed_at is None
 

@@ -10,7 +10,7 @@ from mittist.definitions import localized
 
 from .models import QualityReview, Report
 from .purge import report_purge_day
-from .rules import report_of
+from .rules import holds_review, report_of
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def queue_rows(reports, user) -> list[QueueRow]:
         rows.append(QueueRow(
             report=report, case=report.case,
             taken_by=review.reviewer_name if taken else "",
-            taken_by_me=taken and review.reviewer_id == user.pk,
+            taken_by_me=taken and holds_review(user, review),
             reviewed_by=review.reviewer_name if completed else "",
         ))
     return rows

@@ -39,6 +39,7 @@ from .models import (
     hash_token,
     new_token,
 )
+from .rules import holds_review
 
 MAX_ANSWER_LENGTH = 20_000
 MAX_COMMENTS_LENGTH = 10_000
@@ -280,7 +281,7 @@ def review_take(*, case: Evaluation, by) -> QualityReview:
             raise CaseStateError(_("Rapporten är redan granskad."))
         report = Report.objects.select_for_update().get(case=case)
         review = QualityReview.objects.select_for_update().filter(report=report).first()
-        if review is not None and review.reviewer_id and review.reviewer_id != by.pk:
+        if review is not None and review.reviewer_id and not holds_review(by, review):
             raise CaseStateError(
                 _("%(name)s granskar redan den här rapporten.") % {"name": review.reviewer_name or "–"}
             )
@@ -299,7 +300,7 @@ def review_release(*, review: QualityReview, by) -> QualityReview:
     with transaction.atomic():
         case = locked_case(review.report.case)
         review = QualityReview.objects.select_for_update().get(pk=review.pk)
-        if review.reviewer_id != by.pk or review.is_completed:
+        if not holds_review(by, review) or review.is_completed:
             raise PermissionDenied
         review.reviewer, review.reviewer_name, review.taken_at = None, "", None
         review.save(update_fields=["reviewer", "reviewer_name", "taken_at"])
@@ -313,7 +314,7 @@ def review_save(
     with transaction.atomic():
         case = locked_case(review.report.case)
         review = QualityReview.objects.select_for_update().select_related("checklist").get(pk=review.pk)
-        if review.reviewer_id != by.pk or not by.has_perm("reports.review", case) or review.is_completed:
+        if not holds_review(by, review) or not by.has_perm("reports.review", case) or review.is_completed:
             raise PermissionDenied
         if base_version != review.version:
             raise CaseStateError(
@@ -343,7 +344,7 @@ def review_complete(*, review: QualityReview, by) -> QualityReview:
     with transaction.atomic():
         case = locked_case(review.report.case)
         review = QualityReview.objects.select_for_update().select_related("checklist").get(pk=review.pk)
-        if review.reviewer_id != by.pk:
+        if not holds_review(by, review):
             raise PermissionDenied
         missing = review_missing(review)
         if missing:

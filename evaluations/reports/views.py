@@ -29,7 +29,7 @@ from mittist.pdf import pdf_filename
 from . import reads, selectors, services
 from .forms import ReportForm, ReviewForm, ShareForm, report_parts
 from .models import QualityReview, Report, ReportShare
-from .rules import report_of
+from .rules import holds_review, report_of
 
 SESSION_KEY = "report_shares"
 
@@ -391,7 +391,7 @@ def review(request, case_id):
             return _status_page(request, case)
         raise PermissionDenied
     existing = QualityReview.objects.select_related("checklist").filter(report=report).first()
-    mine = existing is not None and existing.reviewer_id == user.pk and not existing.is_completed
+    mine = holds_review(user, existing) and not existing.is_completed
     form, status = (ReviewForm(existing) if mine else None), 200
     if request.method == "POST":
         action = request.POST.get("action")

@@ -41,6 +41,8 @@ from ..services import MiniCexConflict, MiniCexError
 
 PAGE_SIZE = 25
 S = MiniCex.State
+# Only doctors in training write mini-CEX forms: these pages are a doctor's own, so not a superuser's either.
+trainee_page = role_required(Role.TRAINEE, superusers=False)
 
 
 def visible_form(request, form_id) -> MiniCex:
@@ -62,7 +64,7 @@ def own_form(request, form_id) -> MiniCex:
 # --- the list -------------------------------------------------------------------------------------
 
 
-# Only doctors in training write mini-CEX forms (not a superuser either); a coordinator's list is the doctors' overview.
+# A coordinator's list is the doctors' overview.
 @role_required(Role.TRAINEE, Role.COORDINATOR, superusers=False)
 def form_list(request):
     if is_coordinator(request.user):
@@ -82,7 +84,7 @@ def form_list(request):
     })
 
 
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def compare_pick(request):
     """The list's checkboxes send ?valj=<id>&valj=<id>; the compare page takes ?a=&b=."""
     chosen = request.GET.getlist("valj")
@@ -142,7 +144,7 @@ def _after_save(request, minicex: MiniCex, action: str):
     return redirect("minicex:detail", minicex.pk)
 
 
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def create(request):
     definitions = _definitions_for(request.user)
     if not definitions:
@@ -168,7 +170,7 @@ def _profile(user):
     return getattr(user, "training", None)
 
 
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def edit(request, form_id):
     minicex = own_form(request, form_id)
     if not minicex.trainee_part_editable:
@@ -263,7 +265,7 @@ def _step(request, form_id, service, done):
 
 
 @require_POST
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def send_link(request, form_id):
     _step(request, form_id, services.minicex_send_link,
           lambda f: _("Länken skickades till %(email)s. Den gäller i %(valid)s.")
@@ -272,7 +274,7 @@ def send_link(request, form_id):
 
 
 @require_POST
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def resend_link(request, form_id):
     _step(request, form_id, services.minicex_resend_link,
           lambda f: _("En ny länk skickades till %(email)s. Den tidigare länken slutar fungera.") % {
@@ -281,7 +283,7 @@ def resend_link(request, form_id):
 
 
 @require_POST
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def extend_link(request, form_id):
     _step(request, form_id, services.minicex_extend_link,
           lambda f: _("Länken är förlängd till %(date)s och skickades på nytt till %(email)s.") % {
@@ -290,7 +292,7 @@ def extend_link(request, form_id):
 
 
 @require_POST
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def hand_over(request, form_id):
     done, minicex = _step(request, form_id, services.minicex_hand_over,
                           lambda f: _("Lämna nu enheten till %(name)s.") % {"name": f.assessor_name})
@@ -299,7 +301,7 @@ def hand_over(request, form_id):
     return redirect("minicex:assess_device", minicex.pk)
 
 
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def cancel(request, form_id):
     minicex = own_form(request, form_id)
     if minicex.state not in MiniCex.OPEN_STATES:
@@ -317,7 +319,7 @@ def cancel(request, form_id):
     return render(request, "minicex/cancel.html", {"form": form, "minicex": minicex})
 
 
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def action_plan(request, form_id):
     minicex = own_form(request, form_id)
     if minicex.state != S.ASSESSED:
@@ -351,7 +353,7 @@ def training_choices() -> list[tuple[str, str]]:
     return [(c["key"], curriculum_name(c)) for cs in training.curricula_by_programme().values() for c in cs]
 
 
-@role_required(Role.TRAINEE, superusers=False)
+@trainee_page
 def training_profile(request):
     profile = _profile(request.user)
     form = TrainingProfileForm(request.POST or None, curricula=training_choices(), initial=training_initial(profile))

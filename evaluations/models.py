@@ -199,6 +199,9 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     evaluator_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     contact_made_on = models.DateField(_("kontakt tagen"), null=True, blank=True, editable=False)
     practice_day = models.DateField(_("praktikdag"), null=True, blank=True, editable=False)
+    # When a practice day was first agreed (the deadline "Praktikdag överenskommen" was met then); kept when
+    # a day that was not held is agreed again.
+    practice_day_agreed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The SEQUENCE of the day's calendar event: 0 when first agreed, one up per move or new agreement
     # (None until a day is agreed). Kept here, set by the transitions, so that a downloaded .ics is
     # right the moment the day changes, whether or not the worker has sent the update yet.
@@ -505,6 +508,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     )
     def agree_practice_day(self, on: date) -> str:
         self.practice_day = on
+        self.practice_day_agreed_at = self.practice_day_agreed_at or timezone.now()
         # A day agreed again after one that was not held is a change of the same calendar event.
         self.bump_practice_day_sequence()
         # A new day after one that was not held: the material sent for it still stands.

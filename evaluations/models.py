@@ -755,6 +755,22 @@ ACTION_LABELS = {
 }
 
 
+class DeclinedAssignment(models.Model):
+    """An evaluator said no to a case: to ask them again the office gives its reason
+    (selectors.assignment_conflicts). Written by the service that declines, beside its audit row: the audit
+    log is not read to decide this."""
+
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="declines", verbose_name=_("ärende"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    declined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["declined_at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.user_id} {self.declined_at:%Y-%m-%d}"
+
+
 class PendingFileDeletion(models.Model):
     """A stored file (every version of it) that the purge has taken out of the database but that may still
     be in the storage. The sweep deletes it and then this row; a storage that fails keeps the row, and the

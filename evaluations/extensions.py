@@ -3,8 +3,19 @@
 The arrows run one way: a satellite imports the core and, in its AppConfig.ready(), registers what the
 core should show or do for it. The core only ever calls what is registered here.
 
-- `register_case_panel(template, order, context=None)`: a card on the case page. `context(request, case)`
-  returns the template's context, or None to show nothing (no rights, nothing to show).
+- `register_case_panel(template, order, context=None, place="case")`: a card on a case's page. `context(request,
+  case)` returns the template's context, or None to show nothing (no rights, nothing to show). `place`: "case_top"
+  (the case page, under the steps' buttons), "case_middle" (under the facts, full width), "case" (under the
+  report and the certificate) or "trainee_home" (the trainee's start page, in the side column).
+- `register_case_link(place, links, order)`: buttons on a case's pages. `links(case, user, page_actions) ->
+  list[Link]`, where `page_actions` are the steps with a page of their own that `user` may take now; it
+  decides who sees each. `place`: "case_header" (beside "Tilldela värderare"), "next_step" (the trainee's
+  "Nästa steg" card), "evaluator_card" (the trainee's "Din värderare" card).
+- `register_nav_item(url_name, label, order, shows, current=())`: a page in the main menu for those
+  `shows(user)` is true of (a predicate on the user's role, never has_perm: a superuser's menu is their
+  role's); marked as the current page on `url_name` and the view names in `current`.
+- `register_minicex_back_link(link)`: `link(form) -> Link | None`, where the assessor of a mini-CEX form
+  returns to (the day's programme for a form started from it); the case page otherwise.
 - `register_trainee_questions(provider)`: `provider(case) -> list[str]`, the trainee's questions to the
   evaluator (portfolio section B), which the report answers one by one.
 - `register_report_panel(template, order, context)`: beside the report form, e.g. the day's programme.
@@ -36,12 +47,39 @@ core should show or do for it. The core only ever calls what is registered here.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+CASE_PANEL_PLACES = {"case", "case_top", "case_middle", "trainee_home"}
+CASE_LINK_PLACES = {"case_header", "next_step", "evaluator_card"}
+
 
 @dataclass(frozen=True)
 class Panel:
     template: str
     order: int
     context: Callable | None = None
+    place: str = "case"
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: object
+    style: str = "secondary"  # primary | secondary | "" (a plain link)
+
+
+@dataclass(frozen=True)
+class CaseLinks:
+    place: str
+    links: Callable
+    order: int
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: object
+    order: int
+    shows: Callable
+    current: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +127,9 @@ class _Registry:
     data_exporters: list[DataExporter] = field(default_factory=list)
     data_erasers: list[DataEraser] = field(default_factory=list)
     after_change: dict[str, list[str]] = field(default_factory=dict)
+    case_links: list[CaseLinks] = field(default_factory=list)
+    nav_items: list[NavItem] = field(default_factory=list)
+    minicex_back_links: list[Callable] = field(default_factory=list)
 
 
 registry = _Registry()
@@ -104,9 +145,29 @@ def _add_once(items: list, item) -> None:
         items.append(item)
 
 
-def register_case_panel(template: str, order: int, context: Callable | None = None) -> None:
-    _add_once(registry.case_panels, Panel(template, order, context))
+def _known(place: str, places: set[str]) -> str:
+    if place not in places:
+        raise ValueError(f"unknown place {place!r}; known: {sorted(places)}")
+    return place
+
+
+def register_case_panel(template: str, order: int, context: Callable | None = None, place: str = "case") -> None:
+    _add_once(registry.case_panels, Panel(template, order, context, _known(place, CASE_PANEL_PLACES)))
     registry.case_panels.sort(key=lambda p: p.order)
+
+
+def register_case_link(place: str, links: Callable, order: int) -> None:
+    _add_once(registry.case_links, CaseLinks(_known(place, CASE_LINK_PLACES), links, order))
+    registry.case_links.sort(key=lambda c: c.order)
+
+
+def register_nav_item(url_name: str, label, order: int, shows: Callable, current: tuple[str, ...] = ()) -> None:
+    _add_once(registry.nav_items, NavItem(url_name, label, order, shows, tuple(current)))
+    registry.nav_items.sort(key=lambda n: n.order)
+
+
+def register_minicex_back_link(link: Callable) -> None:
+    _add_once(registry.minicex_back_links, link)
 
 
 def register_report_panel(template: str, order: int, context: Callable) -> None:
@@ -171,13 +232,33 @@ def step_link(state: str, case, for_trainee: bool) -> tuple[str, str] | None:
     return None
 
 
-def panels_for(panels: list[Panel], request, case) -> list[tuple[str, dict]]:
+def panels_for(panels: list[Panel], request, case, place: str = "case") -> list[tuple[str, dict]]:
     shown = []
     for panel in panels:
+        if panel.place != place:
+            continue
         context = panel.context(request, case) if panel.context else {}
         if context is not None:
             shown.append((panel.template, context))
     return shown
+
+
+def case_links(case, user, page_actions) -> dict[str, list[Link]]:
+    """{place: the links shown there}, for every place (empty where nothing is shown)."""
+    shown: dict[str, list[Link]] = {place: [] for place in CASE_LINK_PLACES}
+    if case is None:
+        return shown
+    for entry in registry.case_links:
+        shown[entry.place] += entry.links(case, user, page_actions)
+    return shown
+
+
+def minicex_back_link(form) -> Link | None:
+    for link in registry.minicex_back_links:
+        found = link(form)
+        if found:
+            return found
+    return None
 
 
 def trainee_questions(case) -> list[str]:

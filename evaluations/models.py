@@ -203,6 +203,9 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     evaluator_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     contact_made_on = models.DateField(_("kontakt tagen"), null=True, blank=True, editable=False)
     practice_day = models.DateField(_("praktikdag"), null=True, blank=True, editable=False)
+    # When a practice day was first agreed (the deadline "Praktikdag överenskommen" was met then); kept when
+    # a day that was not held is agreed again.
+    practice_day_agreed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The SEQUENCE of the day's calendar event: 0 when first agreed, one up per move or new agreement
     # (None until a day is agreed). Kept here, set by the transitions, so that a downloaded .ics is
     # right the moment the day changes, whether or not the worker has sent the update yet.
@@ -509,6 +512,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     )
     def agree_practice_day(self, on: date) -> str:
         self.practice_day = on
+        self.practice_day_agreed_at = self.practice_day_agreed_at or timezone.now()
         # A day agreed again after one that was not held is a change of the same calendar event.
         self.bump_practice_day_sequence()
         # A new day after one that was not held: the material sent for it still stands.
@@ -753,6 +757,22 @@ ACTION_LABELS = {
     "put_on_hold": _("Ärendet vilande"),
     "resumed": _("Ärendet återupptaget"),
 }
+
+
+class DeclinedAssignment(models.Model):
+    """An evaluator said no to a case: to ask them again the office gives its reason
+    (selectors.assignment_conflicts). Written by the service that declines, beside its audit row: the audit
+    log is not read to decide this."""
+
+    case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="declines", verbose_name=_("ärende"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    declined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["declined_at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.user_id} {self.declined_at:%Y-%m-%d}"
 
 
 class PendingFileDeletion(models.Model):

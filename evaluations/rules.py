@@ -67,6 +67,9 @@ rules.add_perm("evaluations.resend_mail", is_coordinator)
 rules.add_perm("evaluations.view_purge", is_coordinator | (is_trainee & is_case_trainee))
 # Who read the trainee's material (evaluations/readlog.py): the office, and the trainee ("Vem har läst").
 rules.add_perm("evaluations.view_read_log", is_coordinator | (is_trainee & is_case_trainee))
+# The invoicing address and why an evaluator was assigned despite a conflict: the office's own facts. A rule
+# (templates: {% test_rule %}), not a permission: has_perm would show them to a superuser of any role.
+rules.add_rule("evaluations.see_office_facts", is_coordinator)
 
 
 @rules.predicate

@@ -12,7 +12,7 @@ from mittist.accounts.personnummer import parse_personnummer
 from mittist.crypto import lookup_hash
 from mittist.search import Fold, fold
 
-from .models import CaseEvent, Evaluation, Evaluator, local_today
+from .models import DeclinedAssignment, Evaluation, Evaluator, local_today
 
 # States in which a case takes an evaluator's time: the load shown when assigning.
 LOAD_STATES = Evaluation.PROCESS[1:7]
@@ -33,12 +33,9 @@ def _same_clinic(a: str, b: str) -> bool:
 
 
 def declined_by(case: Evaluation) -> dict:
-    """{user id: when} of the evaluators who declined this case (from the audit trail)."""
-    rows = CaseEvent.objects.filter(case=case, action="assignment_declined", actor__isnull=False)
-    declined = {}
-    for actor_id, at in rows.order_by("at").values_list("actor_id", "at"):
-        declined[actor_id] = at
-    return declined
+    """{user id: when (the last time)} of the evaluators who declined this case."""
+    rows = DeclinedAssignment.objects.filter(case=case).order_by("declined_at", "id")
+    return dict(rows.values_list("user_id", "declined_at"))
 
 
 def assignment_conflicts(

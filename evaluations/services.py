@@ -26,7 +26,7 @@ from mittist.mailer import queue_task_on_commit, write_mail
 from mittist.ratelimit import Limiter
 
 from . import extensions, notifications
-from .models import CaseEvent, Evaluation, Evaluator, PendingRegistration
+from .models import CaseEvent, DeclinedAssignment, Evaluation, Evaluator, PendingRegistration
 from .selectors import assignment_conflicts
 
 User = get_user_model()
@@ -407,7 +407,10 @@ def case_decline_assignment(*, case: Evaluation, by, reason: str) -> Evaluation:
     with transaction.atomic():
         case = _locked(case)
         name = case.evaluator.name if case.evaluator else ""
+        declining = case.evaluator.user_id if case.evaluator else None
         before = _step(case, by, "decline_assignment", _("Uppdraget kan inte avböjas i detta skede."), reason)
+        if declining is not None:
+            DeclinedAssignment.objects.create(case=case, user_id=declining)
         CaseEvent.record(case, by, "assignment_declined", from_state=before, note=_join(name, reason))
         notifications.queue("assignment_declined", case, evaluator_name=name, reason=reason)
     return case

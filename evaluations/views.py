@@ -24,7 +24,7 @@ from mittist.outbox.models import Message
 from mittist.ratelimit import Limiter, client_key
 
 from . import selectors, services
-from .extensions import panels_for, registry
+from .extensions import case_links, panels_for, registry
 from .forms import (
     AssignForm,
     CaseFilterForm,
@@ -248,11 +248,13 @@ def case_detail(request, case_id, bound_actions=None, status=200):
         "steps": case_steps(case, for_trainee=is_case_trainee(request.user, case), survey_time=survey_time),
         "actions": available_actions(case, request.user, bound_actions),
         "page_actions": steps_with_pages,
-        "can_submit": "submit_material" in steps_with_pages,
+        "links": case_links(case, request.user, steps_with_pages),
         "events": events,
         "show_personnummer": request.user.has_perm("evaluations.see_personnummer", case),
         # Notes hold internal reasons (overrides, declines): the office reads them, not every party.
         "show_event_notes": request.user.has_perm("evaluations.manage_case", case),
+        "top_panels": panels_for(registry.case_panels, request, case, "case_top"),
+        "middle_panels": panels_for(registry.case_panels, request, case, "case_middle"),
         "case_panels": panels_for(registry.case_panels, request, case),
     }
     return render(request, "evaluations/case_detail.html", context, status=status)
@@ -460,7 +462,8 @@ def trainee_home(request):
         "steps": case_steps(current, for_trainee=True) if current else [],
         "actions": available_actions(current, request.user) if current else [],
         "page_actions": steps_with_pages,
-        "can_submit": "submit_material" in steps_with_pages,
+        "links": case_links(current, request.user, steps_with_pages),
+        "side_panels": panels_for(registry.case_panels, request, current, "trainee_home") if current else [],
         "earlier": [c for c in cases if c is not current],
     }
     return render(request, "evaluations/trainee_home.html", context)

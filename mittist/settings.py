@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "mittist.context_processors.site_facts",
+                "evaluations.navigation.navigation",
             ],
         },
     },

@@ -44,3 +44,11 @@ class PortfolioConfig(AppConfig):
         register_data_exporter("portfolio", _("Portföljen, inspelningarna och dokumenten"), personal_data.export, 10)
         register_data_eraser(personal_data.erase, 10)
         register_read_kinds()
+
+        from evaluations.extensions import register_case_panel
+
+        from .panels import case_panel_context
+
+        # Where each party goes for the portfolio: a card on the case page and on the trainee's start page.
+        register_case_panel("portfolio/_case_card.html", 10, case_panel_context, place="case_top")
+        register_case_panel("portfolio/_trainee_home_card.html", 10, case_panel_context, place="trainee_home")

@@ -66,4 +66,16 @@ class SchedulingConfig(AppConfig):
         register_data_exporter("practice_day", _("Praktikdagen: föreslagna datum och programmet"),
                                personal_data.export, 20)
         register_data_eraser(personal_data.erase, 20)
+
+        from evaluations.extensions import register_case_link, register_case_panel, register_minicex_back_link
+
+        from . import panels
+
+        # The case page's deadlines, and the practice day's page from the case's pages and the mini-CEX form.
+        register_case_panel("scheduling/_case_deadlines_panel.html", 10, panels.deadlines_panel_context,
+                            place="case_middle")
+        register_case_link("case_header", panels.case_header_links, 10)
+        register_case_link("next_step", panels.next_step_links, 10)
+        register_case_link("evaluator_card", panels.evaluator_card_links, 10)
+        register_minicex_back_link(panels.minicex_back_link)
         post_migrate.connect(register_reminder_sweep, sender=self, dispatch_uid="scheduling.register_reminder_sweep")

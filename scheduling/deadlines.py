@@ -132,11 +132,6 @@ def statement_requested(case: Evaluation) -> bool:
     return SupervisorLink.objects.filter(case_id=case.pk, revoked_at__isnull=True).exists()
 
 
-def _agreed_on(case: Evaluation) -> date | None:
-    first = case.events.filter(action="practice_day_agreed").order_by("at").values_list("at", flat=True).first()
-    return _local(first)
-
-
 def case_deadlines(case: Evaluation, today: date | None = None) -> list[Deadline]:
     """Every deadline of the case whose anchor is known, in process order, with which are open now."""
     today = today or timezone.localdate()
@@ -166,7 +161,7 @@ def case_deadlines(case: Evaluation, today: date | None = None) -> list[Deadline
             case.contact_made_on + timedelta(days=settings.MITTIST_PRACTICE_DAY_AGREE_DAYS),
             ("trainee", "evaluator"),
             open_in={S.CONTACT_MADE},
-            done_on=_agreed_on(case) if case.practice_day else None,
+            done_on=_local(case.practice_day_agreed_at) if case.practice_day else None,
             advisory=True,
         )
 

@@ -289,6 +289,14 @@ def _supervisor(case: Evaluation) -> tuple[Recipient, dict]:
     return Recipient(email=email, name=name, language=language), extra
 
 
+AUDIENCE = ("trainee", "evaluator", "supervisor", "office")
+
+
+def _addressed_to(role: str) -> dict:
+    """{"to_trainee": …, "to_office": …}: which text a reminder's templates show (they compare no role)."""
+    return {f"to_{each}": each == role for each in AUDIENCE}
+
+
 def reminder_recipients(reminder: Reminder) -> list[tuple[str, Recipient, dict]]:
     """(role, recipient, context of their own) for each person a reminder goes to."""
     kind = KINDS[reminder.kind]
@@ -306,7 +314,7 @@ def reminder_recipients(reminder: Reminder) -> list[tuple[str, Recipient, dict]]
         elif role == "supervisor":
             recipient, extra = _supervisor(case)
             out.append((role, recipient, {"action_url": extra["account_url"], **extra}))
-    return out
+    return [(role, recipient, {**_addressed_to(role), **extra}) for role, recipient, extra in out]
 
 
 def reminder_context(reminder: Reminder, today: date | None = None) -> dict:
@@ -332,6 +340,6 @@ def send_reminder_mail(reminder_id: int) -> int:
     template = KINDS[reminder.kind].template
     context = reminder_context(reminder)
     recipients = reminder_recipients(reminder)
-    for role, recipient, extra in recipients:
-        queue_mail(template, recipient, {**context, "role": role, **extra})
+    for _role, recipient, extra in recipients:
+        queue_mail(template, recipient, {**context, **extra})
     return len(recipients)

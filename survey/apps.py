@@ -15,3 +15,11 @@ class SurveyConfig(AppConfig):
         register_case_panel("survey/_case_panel.html", 50, case_panel_context)
         # Answering is what completes the last step ("Utvärdering", which closes the case).
         register_step_link(Evaluation.State.CLOSED, step_link)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from evaluations.extensions import register_nav_item
+        from mittist.accounts.rules import is_quality_reviewer
+
+        # The quality group's menu: the answers, all together, after its review queue.
+        register_nav_item("survey:results", _("Utvärderingar"), 20, is_quality_reviewer)

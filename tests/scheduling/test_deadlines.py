@@ -1,6 +1,7 @@
 """The deadline engine: every deadline derived from its anchor, which are open now, and how they move
 when the anchor moves (practice day rescheduled, evaluator replaced). Also the include that lists them."""
 
+import importlib
 import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from django.urls import path
 from django.utils import timezone, translation
 
 from evaluations import services
-from evaluations.models import Evaluation
+from evaluations.models import CaseEvent, Evaluation
 from mittist.urls import urlpatterns as site_urlpatterns
 from portfolio.models import Section
 from scheduling.deadlines import case_deadlines
@@ -108,9 +109,45 @@ def test_an_agreed_practice_day_sets_material_supervisor_practice_day_and_report
     assert deadlines["supervisor_statement"].who == ("supervisor",)
     assert deadlines["practice_day"].due_on == PRACTICE_DAY
     assert deadlines["report"].due_on == date(2026, 5, 25)  # 21 days after
+
     open_now = {kind for kind, d in deadlines.items() if d.open}
     assert open_now == {"supervisor_statement", "material", "practice_day"}
     assert deadlines["report"].status == "upcoming"
+
+
+def test_when_the_day_was_agreed_is_the_cases_own_fact_not_the_audit_logs(make_case, evaluator):
+    case = make_case(S.PRACTICE_DAY_AGREED, practice_day=PRACTICE_DAY)
+    assert Evaluation.objects.get(pk=case.pk).practice_day_agreed_at == MONDAY
+    # The audit rows are for reading, not for deciding: the deadline stands without them.
+    CaseEvent.objects.filter(case=case).delete()
+    assert by_kind(case)["practice_day_agreed"].done_on == date(2026, 3, 2)
+
+
+def test_a_day_agreed_again_after_one_not_held_keeps_the_first_agreement(make_case, evaluator):
+    case = make_case(S.MATERIAL_SUBMITTED, practice_day=PRACTICE_DAY)
+    with at(datetime(2026, 5, 4, 17, 0, tzinfo=STHLM)):
+        case = services.case_mark_practice_day_not_held(case=case, by=evaluator.user, reason="Sjuk")
+        assert by_kind(case)["practice_day_agreed"].done_on is None  # no day now: the advice is open again
+    with at(datetime(2026, 5, 11, 9, 0, tzinfo=STHLM)):
+        case = services.case_agree_practice_day(case=case, by=case.trainee, on=date(2026, 6, 1))
+    assert Evaluation.objects.get(pk=case.pk).practice_day_agreed_at == MONDAY
+    assert by_kind(case, today=date(2026, 5, 11))["practice_day_agreed"].done_on == date(2026, 3, 2)
+
+
+def test_the_migration_takes_when_the_day_was_first_agreed_from_the_audit_rows(make_case):
+    from django.apps import apps
+
+    migration = importlib.import_module("evaluations.migrations.0009_s2tmpl_practice_day_agreed_at")
+    agreed = make_case(S.PRACTICE_DAY_AGREED, practice_day=PRACTICE_DAY)
+    later = datetime(2026, 3, 9, 10, 0, tzinfo=STHLM)
+    CaseEvent.objects.create(case=agreed, action="practice_day_agreed", at=later, note="2026-06-01")
+    not_yet = make_case(S.CONTACT_MADE)
+    Evaluation.objects.update(practice_day_agreed_at=None)  # as before the migration
+
+    migration.from_audit_trail(apps, None)
+
+    assert Evaluation.objects.get(pk=agreed.pk).practice_day_agreed_at == MONDAY  # the first of the two
+    assert Evaluation.objects.get(pk=not_yet.pk).practice_day_agreed_at is None
 
 
 def test_rescheduling_the_practice_day_moves_material_supervisor_and_report(make_case, trainee):

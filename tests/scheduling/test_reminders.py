@@ -479,7 +479,7 @@ def test_every_reminder_renders_for_every_recipient_in_both_languages(kind, make
     assert {role for role, _, _ in recipients} == set(spec.audience)
     for role, recipient, extra in recipients:
         for language in ("sv", "en"):
-            context = {**reminder_context(reminder, today=date(2026, 3, 30)), "recipient": recipient, "role": role, **extra}
+            context = {**reminder_context(reminder, today=date(2026, 3, 30)), "recipient": recipient, **extra}
             subject, text, html = render_message(spec.template, context, language)
             assert_rendered_cleanly(subject, text, html, language)
             assert "Testa O'Testsson" in text + subject, (kind, role)

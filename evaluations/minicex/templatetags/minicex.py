@@ -3,6 +3,7 @@
 from django import template
 from django.db.models import Q
 
+from ...extensions import minicex_back_link
 from ..models import MiniCex
 
 register = template.Library()
@@ -43,3 +44,9 @@ def minicex_focus(form: MiniCex) -> list[str]:
 def minicex_last_event(form: MiniCex, action: str):
     """The latest audit row of one kind, e.g. when the assessor last saved a draft."""
     return form.events.filter(action=action).order_by("-at", "-id").first()
+
+
+@register.simple_tag
+def minicex_back(form: MiniCex):
+    """Where the assessor returns to from the form, when an app registered a place (the day's programme)."""
+    return minicex_back_link(form)

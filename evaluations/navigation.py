@@ -10,16 +10,16 @@ import rules
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from mittist.accounts.models import Role
-from mittist.accounts.rules import is_coordinator, is_evaluator, is_quality_reviewer, is_trainee
+from mittist.accounts.rules import (
+    is_coordinator,
+    is_evaluator,
+    is_quality_reviewer,
+    is_supervisor,
+    is_trainee,
+)
 
 from .extensions import NavItem, registry
 from .minicex.models import Programme
-
-
-@rules.predicate
-def is_supervisor(user):
-    return user.is_authenticated and user.role == Role.SUPERVISOR
 
 
 @rules.predicate

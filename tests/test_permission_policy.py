@@ -41,6 +41,7 @@ ALLOWED = {
     ("scheduling/reminders.py", "role == 'evaluator'"),
     ("scheduling/reminders.py", "role == 'office'"),
     ("scheduling/reminders.py", "role == 'supervisor'"),
+    ("scheduling/reminders.py", "each == role"),
 }
 
 

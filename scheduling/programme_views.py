@@ -9,7 +9,6 @@ Plain POST-redirect-GET, so the checklist is recomputed after every change, with
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -367,10 +366,7 @@ def programme_pdf(request, case_id):
         return _not_available(request, case)
     programme = _programme(case)
     pdf = render_programme_pdf(case, programme, _summary(_items(request, case, programme)), today=timezone.localdate())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return shared_pdf.pdf_response(pdf, pdf_filename(case))
 
 
 urlpatterns = [

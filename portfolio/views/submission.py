@@ -7,7 +7,6 @@ and the PDF answer 403 to every role but the case's own trainee and, once submit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -19,6 +18,7 @@ from evaluations.models import Evaluation
 from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
 from evaluations.views import role_required, visible_case
+from mittist.pdf import pdf_response
 
 from .. import reads
 from ..pdf import build_package, pdf_filename, render_pdf
@@ -127,10 +127,7 @@ def reading_pdf(request, case_id):
         return refused
     pdf = render_pdf(build_package(case), today=timezone.localdate())
     record_view(request, case, reads.MATERIAL_PDF)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(pdf, pdf_filename(case))
 
 
 urlpatterns = [

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
@@ -174,10 +174,7 @@ def form_pdf(request, form_id):
     if form.state not in RATED_STATES:
         # Until the assessor has submitted, there is no filled-in form to print.
         raise Http404
-    response = HttpResponse(render_form_pdf(form), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(form)}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return shared_pdf.pdf_response(render_form_pdf(form), pdf_filename(form))
 
 
 urlpatterns = [

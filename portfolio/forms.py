@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mittist.forms import SafeTextMixin
+from mittist.text import clean_text
 
 from .sections import Prompt, SectionDef
 from .services.sections import MAX_ANSWER_LENGTH
@@ -41,7 +42,7 @@ class DraftField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         # Browsers send textarea line breaks as CRLF; stored text (and what the page compares) uses LF.
-        return value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        return clean_text(value, multiline=True)
 
 
 class DraftChoiceField(forms.ChoiceField):

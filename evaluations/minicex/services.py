@@ -20,6 +20,7 @@ from django_fsm import can_proceed
 
 from mittist import crypto
 from mittist.mailer import write_mail
+from mittist.text import without_nul
 
 from .models import NOT_OBSERVED, FormDefinition, MiniCex, MiniCexEvent, hash_token, new_token
 
@@ -116,7 +117,7 @@ def clean_trainee_part(definition: FormDefinition, values: dict) -> dict:
         errors["performed_on"] = _("Ange ett datum från år 2000 eller senare.")
     cleaned["performed_on"] = performed_on
     for field, limit in (("clinical_context", 300), ("case_description", 5000), ("reflection", 5000)):
-        text = str(values.get(field) or "").replace("\x00", "").strip()
+        text = without_nul(values.get(field)).strip()
         if len(text) > limit:
             errors[field] = _("Texten får vara högst %(n)s tecken.") % {"n": limit}
         cleaned[field] = text
@@ -130,7 +131,7 @@ def clean_trainee_part(definition: FormDefinition, values: dict) -> dict:
     if any(g not in known for g in goals):
         errors["goals"] = _("Välj delmål ur listan för den valda målbeskrivningen.")
     cleaned["goals"] = [g for g in known if g in goals]
-    free = [str(g).replace("\x00", "").strip() for g in values.get("free_goals") or ()]
+    free = [without_nul(str(g)).strip() for g in values.get("free_goals") or ()]
     free = [g for g in free if g]
     slots = curriculum.get("free_goal_slots", 0)
     if len(free) > slots:
@@ -151,7 +152,7 @@ def clean_trainee_part(definition: FormDefinition, values: dict) -> dict:
 
 
 def clean_assessor(values: dict, *, trainee) -> tuple[str, str]:
-    name = str(values.get("assessor_name") or "").replace("\x00", "").strip()
+    name = without_nul(values.get("assessor_name")).strip()
     email = str(values.get("assessor_email") or "").strip().lower()
     errors = {}
     if not name:
@@ -206,7 +207,7 @@ def clean_assessment(definition: FormDefinition, values: dict, *, complete: bool
             ratings[item["key"]] = number
     cleaned = {"difficulty": difficulty, "ratings": ratings}
     for field in ("summary", "suggestions"):
-        text = str(values.get(field) or "").replace("\x00", "").strip()
+        text = without_nul(values.get(field)).strip()
         if len(text) > 5000:
             errors[field] = _("Texten får vara högst %(n)s tecken.") % {"n": 5000}
         elif complete and not text:
@@ -539,7 +540,7 @@ def minicex_save_action_plan(*, form: MiniCex, by, values: dict, complete: bool)
         for field in ("action_plan", "reflection", "case_description"):
             if field not in values:
                 continue
-            text = str(values.get(field) or "").replace("\x00", "").strip()
+            text = without_nul(values.get(field)).strip()
             if len(text) > 5000:
                 errors[field] = _("Texten får vara högst %(n)s tecken.") % {"n": 5000}
             setattr(form, field, text)
@@ -578,8 +579,8 @@ def _display(form: MiniCex, field: str, value) -> str:
 
 def minicex_amend(*, form: MiniCex, by, values: dict, reason: str, requested_by: str) -> MiniCex:
     """A coordinator's correction of a submitted form, at a supervisor's request. Stores the diff."""
-    reason = str(reason or "").replace("\x00", "").strip()
-    requested_by = str(requested_by or "").replace("\x00", "").strip()
+    reason = without_nul(reason).strip()
+    requested_by = without_nul(requested_by).strip()
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.amend_form", form)
@@ -603,7 +604,7 @@ def minicex_amend(*, form: MiniCex, by, values: dict, reason: str, requested_by:
         except ValidationError as exc:
             errors.update(exc.message_dict)
             assessment = {}
-        plan = str(values.get("action_plan", form.action_plan) or "").replace("\x00", "").strip()
+        plan = without_nul(values.get("action_plan", form.action_plan)).strip()
         if form.state == form.S.COMPLETED and not plan:
             errors["action_plan"] = _("Handlingsplanen kan inte tömmas på ett låst formulär.")
         if errors:

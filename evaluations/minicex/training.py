@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mittist.accounts.models import Role
+from mittist.text import without_nul
 
 from .models import FormDefinition, Programme, TrainingProfile
 
@@ -78,7 +79,7 @@ def trainee_add(*, by, values: dict):
     if not by.has_perm("minicex.manage_training"):
         raise PermissionDenied
     errors = {}
-    name = str(values.get("full_name") or "").replace("\x00", "").strip()
+    name = without_nul(values.get("full_name")).strip()
     if not name:
         errors["full_name"] = _("Ange läkarens namn.")
     elif len(name) > 150:

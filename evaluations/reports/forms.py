@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from mittist.definitions import localized
 from mittist.forms import SafeTextMixin
-from mittist.text import has_control_characters
+from mittist.text import clean_text, has_control_characters
 
 from .models import QualityReview, Report, ReportShare
 from .services import MAX_ANSWER_LENGTH, MAX_COMMENTS_LENGTH
@@ -27,7 +27,7 @@ class DraftField(forms.CharField):
         pass  # `required` marks what counts for completeness; a draft is saved as it is
 
     def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        return clean_text(super().to_python(value), multiline=True)
 
 
 @dataclass

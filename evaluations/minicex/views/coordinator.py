@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from evaluations.views import role_required
 from mittist.accounts.models import Role
 from mittist.forms import add_validation_error
+from mittist.text import without_nul
 
 from .. import selectors, services, training
 from ..forms import AddTraineeForm, AmendForm, TrainingProfileForm, training_initial
@@ -37,7 +38,7 @@ def doctors():
 
 @role_required("coordinator")
 def trainee_list(request):
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    q = without_nul(request.GET.get("q", "")).strip()[:100]
     users = doctors()
     if q:
         users = users.filter(Q(full_name__icontains=q) | Q(email__icontains=q))

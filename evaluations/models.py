@@ -662,7 +662,23 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return previous
 
 
-class CaseEvent(models.Model):
+class AuditEvent(models.Model):
+    """What every audit trail shares: its rows newest first, each shown as its time and its label.
+
+    The fields stay on each trail: their options (lengths, verbose names) differ, and moving them would
+    be a migration."""
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]
+        verbose_name = _("händelse")
+        verbose_name_plural = _("händelser")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.label}"
+
+
+class CaseEvent(AuditEvent):
     """The audit trail: one row for every change to a case."""
 
     case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events", verbose_name=_("ärende"))
@@ -675,14 +691,6 @@ class CaseEvent(models.Model):
     from_state = models.CharField(_("från status"), max_length=30, blank=True)
     to_state = models.CharField(_("till status"), max_length=30, blank=True)
     note = models.TextField(_("anteckning"), blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = _("händelse")
-        verbose_name_plural = _("händelser")
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.label}"
 
     @classmethod
     def record(cls, case: Evaluation, by, action: str, *, from_state: str = "", note: str = "") -> "CaseEvent":

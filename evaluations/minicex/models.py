@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from evaluations.models import AuditEvent
+
 NOT_OBSERVED = "na"
 DEVICE_CONFIRMATION_LIFETIME = timedelta(hours=2)
 
@@ -363,7 +365,7 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
         return years + 1
 
 
-class MiniCexEvent(models.Model):
+class MiniCexEvent(AuditEvent):
     """The audit trail of one form. `changes` holds an amendment's diff: {field: [before, after]}."""
 
     minicex = models.ForeignKey(MiniCex, on_delete=models.CASCADE, related_name="events")
@@ -377,12 +379,8 @@ class MiniCexEvent(models.Model):
     note = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = _("händelse")
-        verbose_name_plural = _("händelser")
-
     def __str__(self):
+        # The raw action, as the admin has always listed it.
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
     @property

@@ -148,7 +148,10 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         S.CERTIFIED,
         S.CLOSED,
     ]
-    ENDED_STATES = [S.CLOSED, S.WITHDRAWN, S.REJECTED]
+    # The states a case ends in; rejected or withdrawn ends it without a Mitt-i-ST done. The one list
+    # (the constraint in Meta cannot name it and spells it out; tests/evaluations/test_ended_states.py).
+    ENDED_WITHOUT_COMPLETION_STATES = [S.WITHDRAWN, S.REJECTED]
+    ENDED_STATES = [S.CLOSED, *ENDED_WITHOUT_COMPLETION_STATES]
     HOLDABLE_STATES = PROCESS[:-1]
     WITHDRAWABLE_STATES = [*PROCESS[:-1], S.ON_HOLD]
     # The evaluator can be replaced until the report exists (domain: the report belongs to one evaluator).
@@ -235,6 +238,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         ordering = ["-registered_at"]
         constraints = [
             # One running Mitt-i-ST per person; the database enforces it even under concurrent sign-ups.
+            # "Running": not in Evaluation.ENDED_STATES, which a Meta cannot name (a test keeps them equal).
             models.UniqueConstraint(
                 fields=["personnummer_hash"],
                 condition=~Q(state__in=["closed", "withdrawn", "rejected"]),
@@ -369,7 +373,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     @property
     def ended_without_completion(self) -> bool:
         """Rejected or withdrawn: no Mitt-i-ST was done, and the trainee may register again."""
-        return self.state in (self.State.REJECTED, self.State.WITHDRAWN)
+        return self.state in self.ENDED_WITHOUT_COMPLETION_STATES
 
     @property
     def is_ended(self) -> bool:

@@ -22,7 +22,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from evaluations.models import AuditEvent
 
 NOT_OBSERVED = "na"
-DEVICE_CONFIRMATION_LIFETIME = timedelta(hours=2)
+
+
+def device_confirmation_lifetime() -> timedelta:
+    return timedelta(hours=settings.MINICEX_DEVICE_CONFIRMATION_HOURS)
 
 
 def new_token() -> str:
@@ -320,7 +323,7 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
         return (
             self.assessor_confirmed_at is not None
             and self.assessor_confirmed_by in (self.Confirmation.CODE, self.Confirmation.PASSWORD)
-            and self.assessor_confirmed_at > timezone.now() - DEVICE_CONFIRMATION_LIFETIME
+            and self.assessor_confirmed_at > timezone.now() - device_confirmation_lifetime()
         )
 
     @property

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from mittist import crypto
+from mittist.durations import durations
 from mittist.mailer import write_mail
 from mittist.text import without_nul
 
@@ -26,9 +27,7 @@ from .models import NOT_OBSERVED, FormDefinition, MiniCex, MiniCexEvent, hash_to
 
 User = get_user_model()
 
-CODE_LIFETIME = timedelta(minutes=15)
 CODE_MAX_ATTEMPTS = 5
-CODE_RESEND_AFTER = timedelta(minutes=1)
 MAX_FREE_GOALS = 3
 TRAINEE_FIELDS = ("performed_on", "clinical_context", "case_description", "reflection", "curriculum", "goals",
                   "free_goals", "focus")
@@ -111,7 +110,7 @@ def clean_trainee_part(definition: FormDefinition, values: dict) -> dict:
     performed_on = values.get("performed_on")
     if not isinstance(performed_on, date):
         errors["performed_on"] = _("Ange datum för bedömningen.")
-    elif performed_on > timezone.localdate() + timedelta(days=30):
+    elif performed_on > timezone.localdate() + timedelta(days=settings.MINICEX_PERFORMED_MAX_DAYS_AHEAD):
         errors["performed_on"] = _("Datumet ligger för långt fram. Ange dagen då bedömningen görs.")
     elif performed_on.year < 2000:
         errors["performed_on"] = _("Ange ett datum från år 2000 eller senare.")
@@ -276,6 +275,14 @@ def link_lifetime() -> timedelta:
     return timedelta(days=settings.MINICEX_LINK_DAYS)
 
 
+def code_lifetime() -> timedelta:
+    return timedelta(minutes=settings.MINICEX_CODE_MINUTES)
+
+
+def code_resend_after() -> timedelta:
+    return timedelta(minutes=settings.MINICEX_CODE_RESEND_MINUTES)
+
+
 def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
     """Send the assessor a link to the form, valid MINICEX_LINK_DAYS; any earlier link stops working."""
     token = new_token()
@@ -388,15 +395,16 @@ def minicex_send_code(*, form: MiniCex, by, values: dict) -> MiniCex:
         if not form.is_on_trainee_device:
             raise MiniCexError(_("Formuläret är inte lämnat till en bedömare på denna enhet."))
         name, email = clean_assessor(values, trainee=form.trainee)
-        if form.code_expires_at is not None and form.code_expires_at - CODE_LIFETIME > timezone.now() - CODE_RESEND_AFTER:
-            raise CodeTooSoon(_("En kod skickades nyss. Vänta en minut innan du skickar en ny."))
+        if form.code_expires_at is not None and form.code_expires_at - code_lifetime() > timezone.now() - code_resend_after():
+            raise CodeTooSoon(_("En kod skickades nyss. Vänta %(wait)s innan du skickar en ny.")
+                              % {"wait": durations["minicex_code_resend"]})
         form.assessor_name, form.assessor_email = name, email
         form.assessor_user = _match_account(email)
         # A new identity is not yet confirmed: whoever was confirmed before no longer vouches for this one.
         form.assessor_confirmed_at = None
         form.assessor_confirmed_by = ""
         form.code_hash = _code_hash(form, code)
-        form.code_expires_at = timezone.now() + CODE_LIFETIME
+        form.code_expires_at = timezone.now() + code_lifetime()
         form.code_attempts = 0
         _save(form)
         _record(form, by, "code_sent", note=email)
@@ -520,7 +528,7 @@ def minicex_assessor_save(*, form: MiniCex, by, values: dict, submit: bool, via_
             write_mail(DELIVER, "assessed", str(form.pk))
         else:
             _save(form)
-            recent = form.events.filter(action="assessor_draft_saved", at__gt=timezone.now() - timedelta(minutes=10))
+            recent = form.events.filter(action="assessor_draft_saved", at__gt=timezone.now() - timedelta(minutes=settings.MINICEX_DRAFT_EVENT_MINUTES))
             if not recent.exists():
                 _record(form, actor, "assessor_draft_saved", actor_label=label)
     return form

@@ -18,10 +18,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from mittist.durations import hours_text
+from mittist.durations import durations
 
 from .. import services
-from ..models import DEVICE_CONFIRMATION_LIFETIME, NOT_OBSERVED, MiniCex
+from ..models import NOT_OBSERVED, MiniCex
 
 S = MiniCex.State
 SESSION_KEY = "minicex_assessor"
@@ -276,7 +276,7 @@ def assess_device_form(request, form_id):
         if form.assessor_confirmed_at is not None and _marked_here(request, form):
             messages.error(request, _("Bekräftelsen gäller i %(valid)s och har gått ut. Bekräfta igen med en ny kod "
                                       "eller lösenordet; det som inte hann sparas finns kvar i webbläsaren.")
-                           % {"valid": hours_text(int(DEVICE_CONFIRMATION_LIFETIME.total_seconds() // 3600))})
+                           % {"valid": durations["minicex_device_confirmation"]})
         else:
             messages.error(request, _("Bedömaren behöver bekräfta vem hen är innan bedömningen kan fyllas i."))
         return redirect("minicex:assess_device", form.pk)

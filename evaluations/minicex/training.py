@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mittist.accounts.models import Role
+from mittist.accounts.models import AccountEvent, Role
 from mittist.text import without_nul
 
 from .models import FormDefinition, Programme, TrainingProfile
@@ -101,5 +101,6 @@ def trainee_add(*, by, values: dict):
     with transaction.atomic():
         user = User.objects.create_user(email=email, password=None, full_name=name, role=Role.TRAINEE)
         TrainingProfile.objects.create(user=user, **cleaned)
+        AccountEvent.record(user, by, AccountEvent.Action.CREATED, note=Role.TRAINEE)
         queue_set_password_mail(user, template=WELCOME_TEMPLATE)
     return user

@@ -62,8 +62,8 @@ def set_language(request):
     response = django_set_language(request)
     language = request.POST.get("language")
     if request.user.is_authenticated and language in {"sv", "en"} and request.user.language != language:
+        services.account_set_language(user=request.user, language=language)
         request.user.language = language
-        request.user.save(update_fields=["language"])
     return response
 
 

@@ -82,8 +82,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     template_name = "accounts/password_reset_form.html"
     form_class = AnyUserPasswordResetForm
-    email_template_name = "registration/password_reset_email.html"
-    subject_template_name = "registration/password_reset_subject.txt"
+    # The mail is rendered by the mailer from templates/emails/password_reset/ (AnyUserPasswordResetForm.send_mail).
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def post(self, request, *args, **kwargs):

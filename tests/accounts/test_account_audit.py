@@ -71,3 +71,18 @@ def test_an_unknown_language_is_refused_by_the_service(trainee):
         account_services.account_set_language(user=trainee, language="xx")
     trainee.refresh_from_db()
     assert trainee.language == "sv" and not AccountEvent.objects.exists()
+
+
+def test_the_password_reset_mail_goes_through_the_mailer_in_the_accounts_language(
+    client, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    from mittist.outbox.models import Message
+
+    user = make_user(Role.EVALUATOR, email="glomsk@example.org", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": user.email})
+    row = Message.objects.get(recipient_email=user.email)
+    assert row.template == "password_reset" and row.language == "en" and row.recipient_user == user
+    (sent,) = mailoutbox
+    assert "/konto/" in sent.body and "password" in sent.subject.lower()
+    assert sent.alternatives and "href=" in sent.alternatives[0][0]

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
@@ -367,20 +366,3 @@ def programme_pdf(request, case_id):
     programme = _programme(case)
     pdf = render_programme_pdf(case, programme, _summary(_items(request, case, programme)), today=timezone.localdate())
     return shared_pdf.pdf_response(pdf, pdf_filename(case))
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/praktikdag/program/", programme, name="programme"),
-    path("arenden/<uuid:case_id>/praktikdag/program/forslag/", programme_fill, name="programme_fill"),
-    path("arenden/<uuid:case_id>/praktikdag/program/utskrift/", programme_print, name="programme_print"),
-    path("arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/", programme_item, name="programme_item"),
-    path(
-        "arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/ta-bort/",
-        programme_item_remove, name="programme_item_remove",
-    ),
-    path("arenden/<uuid:case_id>/praktikdag/program.pdf", programme_pdf, name="programme_pdf"),
-    path(
-        "arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/mini-cex/",
-        start_minicex, name="start_minicex",
-    ),
-]

@@ -24,5 +24,11 @@ practice_day_urlpatterns = [
 
 urlpatterns = [
     *practice_day_urlpatterns,
-    *programme_views.urlpatterns,
+    path("arenden/<uuid:case_id>/praktikdag/program/", programme_views.programme, name="programme"),
+    path("arenden/<uuid:case_id>/praktikdag/program/forslag/", programme_views.programme_fill, name="programme_fill"),
+    path("arenden/<uuid:case_id>/praktikdag/program/utskrift/", programme_views.programme_print, name="programme_print"),
+    path("arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/", programme_views.programme_item, name="programme_item"),
+    path("arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/ta-bort/", programme_views.programme_item_remove, name="programme_item_remove"),
+    path("arenden/<uuid:case_id>/praktikdag/program.pdf", programme_views.programme_pdf, name="programme_pdf"),
+    path("arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/mini-cex/", programme_views.start_minicex, name="start_minicex"),
 ]

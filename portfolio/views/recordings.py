@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -416,13 +416,3 @@ def _conflict(request, context, form, current):
     context.update(form=rebound, rows=_rows(rebound, conflicts), conflicts=list(conflicts.values()),
                    evaluation=current)
     return render(request, "portfolio/recordings/self_evaluation.html", context, status=409)
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/inspelningar/", recording_list, name="recordings"),
-    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/", recording_edit, name="recording_edit"),
-    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/ta-bort/", recording_delete,
-         name="recording_delete"),
-    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/egenvardering/", self_evaluation,
-         name="self_evaluation"),
-]

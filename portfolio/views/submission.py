@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -128,10 +127,3 @@ def reading_pdf(request, case_id):
     pdf = render_pdf(build_package(case), today=timezone.localdate())
     record_view(request, case, reads.MATERIAL_PDF)
     return pdf_response(pdf, pdf_filename(case))
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/skicka-in/", submit, name="submit"),
-    path("arenden/<uuid:case_id>/material/", reading, name="reading"),
-    path("arenden/<uuid:case_id>/material.pdf", reading_pdf, name="reading_pdf"),
-]

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -362,14 +362,3 @@ def supervisor_statement_autosave(request, link_id):
             "error": _("Utlåtandet är inskickat och kan inte ändras längre."),
         }, status=403),
     )
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/handledare/", supervisor, name="supervisor"),
-    path("handledare/utlatande/<uuid:link_id>/", supervisor_statement, name="supervisor_statement"),
-    path("handledare/utlatande/<uuid:link_id>/autospara/", supervisor_statement_autosave,
-         name="supervisor_statement_autosave"),
-    path("handledare/utlatande/<uuid:link_id>/skicka-in/", supervisor_statement_submit,
-         name="supervisor_statement_submit"),
-    path("handledare/<str:token>/", supervisor_landing, name="supervisor_landing"),
-]

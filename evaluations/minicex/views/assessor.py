@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -386,12 +386,3 @@ def assess_link(request, form_id, token):
         return _link_page(request, "assess_done.html", {"form": saved, "kind": "link"}, 200)
     messages.success(request, _("Utkastet är sparat. Du kan komma tillbaka via samma länk."))
     return _link_response(redirect(action))
-
-
-urlpatterns = [
-    path("<uuid:form_id>/bedomare/", assess_device, name="assess_device"),
-    path("<uuid:form_id>/bedomare/formular/", assess_device_form, name="assess_device_form"),
-    path("<uuid:form_id>/bedomare/klar/", assess_device_done, name="assess_device_done"),
-    path("<uuid:form_id>/bedom/", assess, name="assess"),
-    path("<uuid:form_id>/bedom/<str:token>/", assess_link, name="assess_link"),
-]

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -122,12 +121,3 @@ def amend(request, form_id):
             messages.success(request, _("Ändringen är sparad och syns på formuläret. Läkaren har fått e-post om den."))
             return redirect("minicex:detail", minicex.pk)
     return render(request, "minicex/coordinator/amend.html", {"form": form, "minicex": minicex})
-
-
-urlpatterns = [
-    path("lakare/", trainee_list, name="trainees"),
-    path("lakare/ny/", add_trainee, name="add_trainee"),
-    path("lakare/<uuid:user_id>/", trainee_forms, name="trainee_forms"),
-    path("lakare/<uuid:user_id>/utbildning/", trainee_training, name="trainee_training"),
-    path("<uuid:form_id>/andring/", amend, name="amend"),
-]

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -175,11 +174,3 @@ def form_pdf(request, form_id):
         # Until the assessor has submitted, there is no filled-in form to print.
         raise Http404
     return shared_pdf.pdf_response(render_form_pdf(form), pdf_filename(form))
-
-
-urlpatterns = [
-    path("utveckling/", progress, name="progress"),
-    path("lakare/<uuid:user_id>/utveckling/", trainee_progress, name="trainee_progress"),
-    path("jamfor/", compare, name="compare"),
-    path("<uuid:form_id>/pdf/", form_pdf, name="pdf"),
-]

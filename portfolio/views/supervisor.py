@@ -11,7 +11,6 @@ Three audiences:
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,15 +19,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.views import visible_case
 from mittist.accounts.models import Role
-from mittist.forms import SafeTextMixin
 
-from ..forms import CONFLICT_MESSAGE, SectionForm
+from ..forms import CONFLICT_MESSAGE, SectionForm, StatementRequestForm
 from ..models import Section, SupervisorLink
 from ..sections import SECTION_BY_CODE
 from ..services import supervisor as services
@@ -43,15 +41,6 @@ TEMPLATES = "portfolio/supervisor/"
 
 
 # --- the trainee's and coordinator's page ----------------------------------------------------------
-
-
-class StatementRequestForm(SafeTextMixin, forms.Form):
-    email = forms.EmailField(
-        label=gettext_lazy("Handledarens e-postadress"),
-        max_length=254,
-        help_text=gettext_lazy("Länken till formuläret skickas hit. Kontrollera adressen: den som får länken "
-                               "kan skriva utlåtandet."),
-    )
 
 
 def _link_state(link: SupervisorLink | None) -> str:

@@ -8,38 +8,24 @@ may not open answers 404, whichever page asks for it.
 
 import uuid
 
-from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from mittist import pdf as shared_pdf
 from mittist.accounts.models import Role
-from mittist.forms import SafeTextMixin
 
 from ..charts import build_chart
+from ..forms import ProgressFilter
 from ..models import MiniCex, Programme
 from ..selectors import RATED_STATES, chart_series, default_kind, rated_forms, yearly_counts
 
 # The compare page's pickers list at most this many forms, newest first.
 PICKER_LIMIT = 200
-
-
-class ProgressFilter(SafeTextMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Utbildning"), choices=Programme.choices, required=False)
-    date_from = forms.DateField(label=_("Från och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("Slutdatumet ligger före startdatumet."))
-        return data
 
 
 def _progress_context(request, trainee) -> dict:

@@ -696,7 +696,7 @@ def test_the_pdf_is_a_pdf_with_the_programme(client, case, trainee):
 def test_the_pdf_template_holds_name_date_workplace_and_items(case, trainee):
     from django.template.loader import render_to_string
 
-    from scheduling.programme_views import _summary
+    from scheduling.views.programme import _summary
 
     programme_fill_suggestion(case=case, by=trainee, version=0)
     items = list(ProgrammeItem.objects.filter(programme__case=case).order_by("start"))

@@ -21,15 +21,16 @@ from evaluations.services import CaseStateError
 from evaluations.views import visible_case
 from mittist import pdf as shared_pdf
 
-from .minicex import (
+from ..forms import ProgrammeItemForm, VersionForm
+from ..minicex import (
     BeforePracticeDay,
     NotSittingIn,
     can_start_minicex,
     is_evaluators_programme,
     programme_item_start_minicex,
 )
-from .models import Programme, ProgrammeItem
-from .programme import (
+from ..models import Programme, ProgrammeItem
+from ..programme import (
     ProgrammeNotEmpty,
     StaleProgramme,
     can_edit_programme,
@@ -50,7 +51,6 @@ from .programme import (
     programme_update_item,
     working_time,
 )
-from .programme_forms import ProgrammeItemForm, VersionForm
 
 S = Evaluation.State
 

@@ -13,8 +13,15 @@ from mittist.durations import durations
 from mittist.forms import SafeTextMixin
 
 from .models import PracticeDayProposal, ProgrammeItem
-from .programme import DAY_ENDS, DAY_STARTS, NOTE_MAX_LENGTH, clean_item
-from .services import MAX_DAYS_PER_PROPOSAL, earliest_day, is_moving, long_day, refusal, warnings_for
+from .services.practice_day import (
+    MAX_DAYS_PER_PROPOSAL,
+    earliest_day,
+    is_moving,
+    long_day,
+    refusal,
+    warnings_for,
+)
+from .services.programme import DAY_ENDS, DAY_STARTS, NOTE_MAX_LENGTH, clean_item
 
 
 class _DayRulesMixin:

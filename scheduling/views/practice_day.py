@@ -17,10 +17,10 @@ from evaluations.models import Evaluation
 from evaluations.services import CaseStateError
 from evaluations.views import role_required, visible_case
 
-from .. import services
 from ..calendar import FILENAME, current_ics, day_hours, is_cancelled
 from ..forms import DeclineForm, ProposeForm, RescheduleForm
 from ..models import CalendarInvite, PracticeDayProposal, Programme
+from ..services import practice_day as services
 
 S = Evaluation.State
 P = PracticeDayProposal.Status

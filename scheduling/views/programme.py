@@ -22,15 +22,15 @@ from evaluations.views import visible_case
 from mittist import pdf as shared_pdf
 
 from ..forms import ProgrammeItemForm, VersionForm
-from ..minicex import (
+from ..models import Programme, ProgrammeItem
+from ..services.minicex import (
     BeforePracticeDay,
     NotSittingIn,
     can_start_minicex,
     is_evaluators_programme,
     programme_item_start_minicex,
 )
-from ..models import Programme, ProgrammeItem
-from ..programme import (
+from ..services.programme import (
     ProgrammeNotEmpty,
     StaleProgramme,
     can_edit_programme,

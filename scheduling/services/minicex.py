@@ -11,7 +11,7 @@ from evaluations.minicex.models import MiniCex
 from evaluations.minicex.services import minicex_start_for_case
 from evaluations.models import CaseEvent, Evaluation
 
-from .models import ProgrammeItem
+from ..models import ProgrammeItem
 from .programme import describe, patient_summary, programme_is_editable
 
 

@@ -22,7 +22,7 @@ from evaluations.models import CaseEvent, Evaluation
 from evaluations.services import CaseStateError
 from mittist.text import without_nul
 
-from .models import Programme, ProgrammeItem
+from ..models import Programme, ProgrammeItem
 
 S = Evaluation.State
 Kind = ProgrammeItem.Kind

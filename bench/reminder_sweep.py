@@ -86,7 +86,7 @@ def deliver_queued_mails() -> int:
     from django_q.brokers import get_broker
     from django_q.signing import SignedPackage
 
-    from scheduling.reminders import MAIL_TASK
+    from scheduling.services.reminders import MAIL_TASK
 
     broker = get_broker()
     ran = 0
@@ -207,7 +207,7 @@ def time_sweeps(due_count: int, runs: int) -> list[float]:
     from django.utils import timezone
 
     from scheduling.models import Reminder
-    from scheduling.reminders import send_due_reminders
+    from scheduling.services.reminders import send_due_reminders
 
     today = timezone.localdate()
     noon = datetime.combine(today, datetime.min.time(), STHLM) + timedelta(hours=12)  # after the earliest hour

@@ -152,7 +152,10 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         S.CERTIFIED,
         S.CLOSED,
     ]
-    ENDED_STATES = [S.CLOSED, S.WITHDRAWN, S.REJECTED]
+    # The states a case ends in; rejected or withdrawn ends it without a Mitt-i-ST done. The one list
+    # (the constraint in Meta cannot name it and spells it out; tests/evaluations/test_ended_states.py).
+    ENDED_WITHOUT_COMPLETION_STATES = [S.WITHDRAWN, S.REJECTED]
+    ENDED_STATES = [S.CLOSED, *ENDED_WITHOUT_COMPLETION_STATES]
     HOLDABLE_STATES = PROCESS[:-1]
     WITHDRAWABLE_STATES = [*PROCESS[:-1], S.ON_HOLD]
     # The evaluator can be replaced until the report exists (domain: the report belongs to one evaluator).
@@ -242,6 +245,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         ordering = ["-registered_at"]
         constraints = [
             # One running Mitt-i-ST per person; the database enforces it even under concurrent sign-ups.
+            # "Running": not in Evaluation.ENDED_STATES, which a Meta cannot name (a test keeps them equal).
             models.UniqueConstraint(
                 fields=["personnummer_hash"],
                 condition=~Q(state__in=["closed", "withdrawn", "rejected"]),
@@ -376,7 +380,7 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
     @property
     def ended_without_completion(self) -> bool:
         """Rejected or withdrawn: no Mitt-i-ST was done, and the trainee may register again."""
-        return self.state in (self.State.REJECTED, self.State.WITHDRAWN)
+        return self.state in self.ENDED_WITHOUT_COMPLETION_STATES
 
     @property
     def is_ended(self) -> bool:
@@ -670,7 +674,23 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return previous
 
 
-class CaseEvent(models.Model):
+class AuditEvent(models.Model):
+    """What every audit trail shares: its rows newest first, each shown as its time and its label.
+
+    The fields stay on each trail: their options (lengths, verbose names) differ, and moving them would
+    be a migration."""
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]
+        verbose_name = _("händelse")
+        verbose_name_plural = _("händelser")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.label}"
+
+
+class CaseEvent(AuditEvent):
     """The audit trail: one row for every change to a case."""
 
     case = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events", verbose_name=_("ärende"))
@@ -683,14 +703,6 @@ class CaseEvent(models.Model):
     from_state = models.CharField(_("från status"), max_length=30, blank=True)
     to_state = models.CharField(_("till status"), max_length=30, blank=True)
     note = models.TextField(_("anteckning"), blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = _("händelse")
-        verbose_name_plural = _("händelser")
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.label}"
 
     @classmethod
     def record(cls, case: Evaluation, by, action: str, *, from_state: str = "", note: str = "") -> "CaseEvent":

@@ -4,6 +4,8 @@ import rules
 
 from mittist.accounts.rules import is_coordinator, is_evaluator, is_quality_reviewer, is_trainee
 
+from .models import Evaluation
+
 
 @rules.predicate
 def is_case_trainee(user, case):
@@ -27,13 +29,13 @@ def assignment_accepted(user, case):
 
 @rules.predicate
 def has_no_running_case(user):
-    return not user.evaluations.exclude(state__in=["closed", "withdrawn", "rejected"]).exists()
+    return not user.evaluations.exclude(state__in=Evaluation.ENDED_STATES).exists()
 
 
 @rules.predicate
 def has_an_ended_registration(user):
     # Someone who finished a Mitt-i-ST does not do another; a rejected or withdrawn one may try again.
-    return user.evaluations.filter(state__in=["withdrawn", "rejected"]).exists() and not user.evaluations.filter(
+    return user.evaluations.filter(state__in=Evaluation.ENDED_WITHOUT_COMPLETION_STATES).exists() and not user.evaluations.filter(
         state__in=["certified", "closed"]
     ).exists()
 

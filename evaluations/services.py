@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from mittist import crypto
-from mittist.accounts.models import Role
+from mittist.accounts.models import AccountEvent, Role
 from mittist.accounts.personnummer import Personnummer
 from mittist.crypto import lookup_hash
 from mittist.mailer import queue_task_on_commit, write_mail
@@ -574,19 +574,30 @@ def evaluator_create(*, by, full_name: str, email: str, phone: str = "", **profi
             email=email, password=None, full_name=full_name, phone=phone, role=Role.EVALUATOR
         )
         evaluator = Evaluator.objects.create(user=user, **profile)
+        AccountEvent.record(user, by, AccountEvent.Action.CREATED, note=Role.EVALUATOR)
         queue_set_password_mail(user, template="evaluator_welcome")
     return evaluator
+
+
+def _evaluator_details(evaluator: Evaluator, profile_fields) -> dict:
+    user = evaluator.user
+    return {"full_name": user.full_name, "email": user.email, "phone": user.phone,
+            **{name: getattr(evaluator, name) for name in profile_fields}}
 
 
 def evaluator_update(*, by, evaluator: Evaluator, full_name: str, email: str, phone: str = "", **profile) -> Evaluator:
     with transaction.atomic():
         evaluator = Evaluator.objects.select_for_update().select_related("user").get(pk=evaluator.pk)
         user = evaluator.user
+        before = _evaluator_details(evaluator, profile)
         user.full_name, user.email, user.phone = full_name, email.lower(), phone
         user.save(update_fields=["full_name", "email", "phone"])
         for name, value in profile.items():
             setattr(evaluator, name, value)
         evaluator.save()
+        after = _evaluator_details(evaluator, profile)
+        changed = [name for name in before if before[name] != after[name]]
+        AccountEvent.record(user, by, AccountEvent.Action.CHANGED, note=", ".join(changed))
     return evaluator
 
 

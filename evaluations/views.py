@@ -1,4 +1,3 @@
-import csv
 from dataclasses import dataclass
 
 from django import forms
@@ -8,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
+from mittist.csv import csv_response
 from mittist.forms import add_validation_error
 from mittist.outbox.models import Message
 from mittist.ratelimit import Limiter, client_key
@@ -368,17 +368,6 @@ def mail_resend(request, message_id):
     return redirect(reverse("evaluations:dashboard") + "#mail-heading")
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_safe(value) -> str:
-    # Spreadsheet programs run cells that start with these as formulas.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _late_cell(case: Evaluation, today) -> str:
     reasons = []
     if case.next_due_on and case.next_due_on < today:
@@ -407,13 +396,7 @@ def case_export(request):
                 _late_cell(case, today),
             ]
 
-    writer = csv.writer(_Echo(), delimiter=";")
-    response = StreamingHttpResponse(
-        ("\ufeff" if i == 0 else "") + writer.writerow([_csv_safe(v) for v in row]) for i, row in enumerate(rows())
-    )
-    response["Content-Type"] = "text/csv; charset=utf-8"
-    response["Content-Disposition"] = f'attachment; filename="mitt-i-st-{today.isoformat()}.csv"'
-    return response
+    return csv_response(rows(), f"mitt-i-st-{today.isoformat()}.csv")
 
 
 @login_required

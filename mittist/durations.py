@@ -36,6 +36,10 @@ def hours_text(hours: int) -> str:
     return ngettext("%(n)s timme", "%(n)s timmar", hours) % {"n": _number(hours)}
 
 
+def minutes_text(minutes: int) -> str:
+    return ngettext("%(n)s minut", "%(n)s minuter", minutes) % {"n": _number(minutes)}
+
+
 # name → (setting, how to read it). Days unless said otherwise.
 _SOURCES = {
     "contact": ("MITTIST_CONTACT_DAYS", days_text),
@@ -48,6 +52,9 @@ _SOURCES = {
     "report_share": ("MITTIST_REPORT_SHARE_DAYS", days_text),
     "minicex_link": ("MINICEX_LINK_DAYS", days_text),
     "minicex_link_extend_window": ("MINICEX_LINK_EXTEND_WINDOW_DAYS", days_text),
+    "minicex_code": ("MINICEX_CODE_MINUTES", minutes_text),
+    "minicex_code_resend": ("MINICEX_CODE_RESEND_MINUTES", minutes_text),
+    "minicex_device_confirmation": ("MINICEX_DEVICE_CONFIRMATION_HOURS", hours_text),
     "min_months_left": ("MITTIST_MIN_MONTHS_LEFT_AT_REGISTRATION", months_text),
 }
 

@@ -1,6 +1,7 @@
 """PDFs with WeasyPrint: self-contained pages, rendered without fetching anything from outside."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
@@ -24,3 +25,11 @@ def pdf_filename(prefix: str, full_name: str, fallback: str) -> str:
     parts = full_name.split()
     surname = slugify(parts[-1]) if parts else ""
     return f"{prefix}-{surname or fallback}.pdf"
+
+
+def pdf_response(pdf: bytes, filename: str, *, cache_control: str = "no-store") -> HttpResponse:
+    """A PDF as a download: never cached, saved under `filename`."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = cache_control
+    return response

@@ -413,9 +413,25 @@ PORTFOLIO_SELF_EVALUATION_SECTION_LABEL = env_str("PORTFOLIO_SELF_EVALUATION_SEC
 # A mini-CEX assessor's e-mail link is valid this long; it can be extended once, in its last days.
 MINICEX_LINK_DAYS = env_int("MINICEX_LINK_DAYS", 14)
 MINICEX_LINK_EXTEND_WINDOW_DAYS = env_int("MINICEX_LINK_EXTEND_WINDOW_DAYS", 3)
-for _name in ("MITTIST_ASSIGNMENT_ANSWER_DAYS", "MINICEX_LINK_DAYS", "MINICEX_LINK_EXTEND_WINDOW_DAYS"):
+# The one-time code an assessor confirms themselves with on the trainee's device is valid MINICEX_CODE_MINUTES and
+# can be sent again after MINICEX_CODE_RESEND_MINUTES; the confirmation then holds MINICEX_DEVICE_CONFIRMATION_HOURS.
+MINICEX_CODE_MINUTES = env_int("MINICEX_CODE_MINUTES", 15)
+MINICEX_CODE_RESEND_MINUTES = env_int("MINICEX_CODE_RESEND_MINUTES", 1)
+MINICEX_DEVICE_CONFIRMATION_HOURS = env_int("MINICEX_DEVICE_CONFIRMATION_HOURS", 2)
+# How far ahead a mini-CEX may be dated; the assessor's draft saves make one audit row per this many minutes.
+MINICEX_PERFORMED_MAX_DAYS_AHEAD = env_int("MINICEX_PERFORMED_MAX_DAYS_AHEAD", 30)
+MINICEX_DRAFT_EVENT_MINUTES = env_int("MINICEX_DRAFT_EVENT_MINUTES", 10)
+for _name in ("MITTIST_ASSIGNMENT_ANSWER_DAYS", "MINICEX_LINK_DAYS", "MINICEX_LINK_EXTEND_WINDOW_DAYS",
+              "MINICEX_CODE_MINUTES", "MINICEX_CODE_RESEND_MINUTES", "MINICEX_DEVICE_CONFIRMATION_HOURS",
+              "MINICEX_PERFORMED_MAX_DAYS_AHEAD", "MINICEX_DRAFT_EVENT_MINUTES"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")
+
+# Autosave writes often: the portfolio's and the report's saves by one person within this many minutes of the
+# last make one row on the timeline.
+MITTIST_AUTOSAVE_EVENT_MINUTES = env_int("MITTIST_AUTOSAVE_EVENT_MINUTES", 15)
+if MITTIST_AUTOSAVE_EVENT_MINUTES < 1:
+    raise ImproperlyConfigured("MITTIST_AUTOSAVE_EVENT_MINUTES must be 1 or more")
 
 # --- Deadlines and reminders (scheduling) -------------------------------------------------------
 # The practice day should be agreed within four weeks of the first contact (advice, not a rule), and

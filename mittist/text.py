@@ -3,9 +3,14 @@
 import unicodedata
 
 
+def without_nul(value) -> str:
+    """The value as text without NUL bytes (PostgreSQL refuses them); nothing else changed."""
+    return str(value or "").replace("\x00", "")
+
+
 def clean_text(value, *, multiline: bool = False) -> str:
     """NUL bytes removed (PostgreSQL refuses them), line breaks as "\\n"; one-line text stripped of them."""
-    text = str(value or "").replace("\x00", "")
+    text = without_nul(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         text = " ".join(text.split("\n")).strip()

@@ -1,6 +1,6 @@
 """Scheduling in the admin: the reminders, read-only.
 
-Reminders are written only by the planner and the sweep (scheduling.reminders); the admin shows
+Reminders are written only by the planner and the sweep (scheduling.services.reminders); the admin shows
 what is pending, sent and cancelled. The sweep itself is the django-q2 schedule
 "mittist-reminder-sweep", listed under Bakgrundsjobb → Schemalagda jobb.
 """

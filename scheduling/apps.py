@@ -12,7 +12,7 @@ def register_reminder_sweep(sender=None, using="default", **kwargs):
     """
     from django_q.models import Schedule
 
-    from .reminders import SWEEP_FUNC, SWEEP_NAME
+    from .services.reminders import SWEEP_FUNC, SWEEP_NAME
 
     Schedule.objects.using(using).update_or_create(
         name=SWEEP_NAME,
@@ -44,7 +44,7 @@ class SchedulingConfig(AppConfig):
 
         from evaluations.extensions import register_report_panel
 
-        from .programme import report_panel_context
+        from .services.programme import report_panel_context
 
         # Beside the report form: the day's sitting-in patients, as the programme had them.
         register_report_panel("scheduling/programme/_report_panel.html", 20, report_panel_context)

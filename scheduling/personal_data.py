@@ -10,7 +10,7 @@ from evaluations.models import CaseEvent
 
 from .models import PracticeDayProposal, ProgrammeItem
 from .purge import purge_material
-from .services import comment_of_note
+from .services.practice_day import comment_of_note
 
 
 def _iso(value):

@@ -13,7 +13,7 @@ to each sitting-in's mini-CEX form, which stays as the trainee's own training re
 from evaluations.models import CaseEvent, Evaluation
 
 from .models import PracticeDayProposal, ProgrammeItem
-from .services import NOTE_SEPARATOR, days_of_note
+from .services.practice_day import NOTE_SEPARATOR, days_of_note
 
 PROPOSAL_ACTIONS = ("practice_day_proposed", "practice_day_declined")
 

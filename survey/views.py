@@ -5,21 +5,20 @@ Someone else's case answers 404 (evaluations.views.visible_case); a person who m
 not its trainee gets 403; the trainee of a case whose survey is not open is told why and sent on.
 """
 
-import csv
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from evaluations.services import CaseStateError
-from evaluations.views import _csv_safe, _Echo, visible_case
+from evaluations.views import visible_case
+from mittist.csv import csv_response
 from mittist.forms import add_validation_error
 
 from . import selectors, services
@@ -142,11 +141,4 @@ def results_csv(request):
     if not request.user.has_perm("survey.view_results"):
         raise PermissionDenied
     _form, year = _year(request, selectors.answer_years())
-    writer = csv.writer(_Echo(), delimiter=";")
-    response = StreamingHttpResponse(
-        ("\ufeff" if i == 0 else "") + writer.writerow([_csv_safe(v) for v in row])
-        for i, row in enumerate(selectors.csv_rows(year))
-    )
-    response["Content-Type"] = "text/csv; charset=utf-8"
-    response["Content-Disposition"] = f'attachment; filename="mitt-i-st-utvardering-{year}.csv"'
-    return _no_store(response)
+    return _no_store(csv_response(selectors.csv_rows(year), f"mitt-i-st-utvardering-{year}.csv"))

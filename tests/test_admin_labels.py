@@ -36,7 +36,7 @@ def test_reminder_list_shows_labels_not_codes(admin_client, make_case):
 
 
 def test_every_planned_reminder_kind_has_a_label():
-    from scheduling.reminders import KINDS
+    from scheduling.services.reminders import KINDS
 
     assert set(KINDS) == set(Reminder.Kind.values)
 

@@ -292,7 +292,7 @@ def build_world(make_case, make_user, make_evaluator, coordinator, quality) -> W
     from evaluations.reports import services as report_services
     from portfolio.services import recordings as recording_services
     from portfolio.services import supervisor as supervisor_services
-    from scheduling import services as scheduling_services
+    from scheduling.services import practice_day as scheduling_services
 
     ev = make_evaluator(max_active_cases=20, full_name="Hilda Härdtestad")
     cases = {

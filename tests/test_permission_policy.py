@@ -37,11 +37,11 @@ ALLOWED = {
     ("evaluations/management/commands/seed_demo.py", "role == Role.ADMIN"),
     # The audience of a reminder kind ("trainee", "evaluator", "office", "supervisor"): whom to mail, not
     # a user's role.
-    ("scheduling/reminders.py", "role == 'trainee'"),
-    ("scheduling/reminders.py", "role == 'evaluator'"),
-    ("scheduling/reminders.py", "role == 'office'"),
-    ("scheduling/reminders.py", "role == 'supervisor'"),
-    ("scheduling/reminders.py", "each == role"),
+    ("scheduling/services/reminders.py", "role == 'trainee'"),
+    ("scheduling/services/reminders.py", "role == 'evaluator'"),
+    ("scheduling/services/reminders.py", "role == 'office'"),
+    ("scheduling/services/reminders.py", "role == 'supervisor'"),
+    ("scheduling/services/reminders.py", "each == role"),
 }
 
 

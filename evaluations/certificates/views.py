@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
 from evaluations.views import case_detail, visible_case
 from mittist.forms import add_validation_error
-from mittist.pdf import pdf_filename
+from mittist.pdf import pdf_filename, pdf_response
 from mittist.ratelimit import Limiter, client_key
 
 from . import services
@@ -60,12 +60,10 @@ def download(request, case_id):
             response["Cache-Control"] = "no-store, private"
             return response
         raise PermissionDenied
-    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    pdf = render_certificate_pdf(certificate)
     record_view(request, case, CERTIFICATE_READ)
     filename = pdf_filename("intyg-mitt-i-st", certificate.trainee_name, "intyg")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return pdf_response(pdf, filename, cache_control="no-store, private")
 
 
 # --- the office's forms on the case page -------------------------------------------------------------

@@ -337,3 +337,15 @@ def training_initial(profile) -> dict:
         "training_start": profile.training_start,
         "part_time_percent": profile.part_time_percent,
     }
+
+
+class ProgressFilter(SafeTextMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Utbildning"), choices=Programme.choices, required=False)
+    date_from = forms.DateField(label=_("Från och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("Slutdatumet ligger före startdatumet."))
+        return data

@@ -19,10 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from evaluations.models import AuditEvent
 from mittist.accounts.rules import is_coordinator
 
 NOT_OBSERVED = "na"
-DEVICE_CONFIRMATION_LIFETIME = timedelta(hours=2)
+
+
+def device_confirmation_lifetime() -> timedelta:
+    return timedelta(hours=settings.MINICEX_DEVICE_CONFIRMATION_HOURS)
 
 
 def new_token() -> str:
@@ -322,7 +326,7 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
         return (
             self.assessor_confirmed_at is not None
             and self.assessor_confirmed_by in (self.Confirmation.CODE, self.Confirmation.PASSWORD)
-            and self.assessor_confirmed_at > timezone.now() - DEVICE_CONFIRMATION_LIFETIME
+            and self.assessor_confirmed_at > timezone.now() - device_confirmation_lifetime()
         )
 
     @property
@@ -367,7 +371,7 @@ class MiniCex(ConcurrentTransitionMixin, models.Model):
         return years + 1
 
 
-class MiniCexEvent(models.Model):
+class MiniCexEvent(AuditEvent):
     """The audit trail of one form. `changes` holds an amendment's diff: {field: [before, after]}."""
 
     minicex = models.ForeignKey(MiniCex, on_delete=models.CASCADE, related_name="events")
@@ -381,12 +385,8 @@ class MiniCexEvent(models.Model):
     note = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = _("händelse")
-        verbose_name_plural = _("händelser")
-
     def __str__(self):
+        # The raw action, as the admin has always listed it.
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
     @property

@@ -20,16 +20,16 @@ from django_fsm import can_proceed
 
 from evaluations.rules import is_case_evaluator
 from mittist import crypto
+from mittist.durations import durations
 from mittist.mailer import write_mail
+from mittist.text import without_nul
 
 from .models import NOT_OBSERVED, FormDefinition, MiniCex, MiniCexEvent, hash_token, new_token
 from .rules import is_form_assessor, is_form_creator, is_form_trainee
 
 User = get_user_model()
 
-CODE_LIFETIME = timedelta(minutes=15)
 CODE_MAX_ATTEMPTS = 5
-CODE_RESEND_AFTER = timedelta(minutes=1)
 MAX_FREE_GOALS = 3
 TRAINEE_FIELDS = ("performed_on", "clinical_context", "case_description", "reflection", "curriculum", "goals",
                   "free_goals", "focus")
@@ -112,13 +112,13 @@ def clean_trainee_part(definition: FormDefinition, values: dict) -> dict:
     performed_on = values.get("performed_on")
     if not isinstance(performed_on, date):
         errors["performed_on"] = _("Ange datum för bedömningen.")
-    elif performed_on > timezone.localdate() + timedelta(days=30):
+    elif performed_on > timezone.localdate() + timedelta(days=settings.MINICEX_PERFORMED_MAX_DAYS_AHEAD):
         errors["performed_on"] = _("Datumet ligger för långt fram. Ange dagen då bedömningen görs.")
     elif performed_on.year < 2000:
         errors["performed_on"] = _("Ange ett datum från år 2000 eller senare.")
     cleaned["performed_on"] = performed_on
     for field, limit in (("clinical_context", 300), ("case_description", 5000), ("reflection", 5000)):
-        text = str(values.get(field) or "").replace("\x00", "").strip()
+        text = without_nul(values.get(field)).strip()
         if len(text) > limit:
             errors[field] = _("Texten får vara högst %(n)s tecken.") % {"n": limit}
         cleaned[field] = text
@@ -132,7 +132,7 @@ def clean_trainee_part(definition: FormDefinition, values: dict) -> dict:
     if any(g not in known for g in goals):
         errors["goals"] = _("Välj delmål ur listan för den valda målbeskrivningen.")
     cleaned["goals"] = [g for g in known if g in goals]
-    free = [str(g).replace("\x00", "").strip() for g in values.get("free_goals") or ()]
+    free = [without_nul(str(g)).strip() for g in values.get("free_goals") or ()]
     free = [g for g in free if g]
     slots = curriculum.get("free_goal_slots", 0)
     if len(free) > slots:
@@ -153,7 +153,7 @@ def clean_trainee_part(definition: FormDefinition, values: dict) -> dict:
 
 
 def clean_assessor(values: dict, *, trainee) -> tuple[str, str]:
-    name = str(values.get("assessor_name") or "").replace("\x00", "").strip()
+    name = without_nul(values.get("assessor_name")).strip()
     email = str(values.get("assessor_email") or "").strip().lower()
     errors = {}
     if not name:
@@ -208,7 +208,7 @@ def clean_assessment(definition: FormDefinition, values: dict, *, complete: bool
             ratings[item["key"]] = number
     cleaned = {"difficulty": difficulty, "ratings": ratings}
     for field in ("summary", "suggestions"):
-        text = str(values.get(field) or "").replace("\x00", "").strip()
+        text = without_nul(values.get(field)).strip()
         if len(text) > 5000:
             errors[field] = _("Texten får vara högst %(n)s tecken.") % {"n": 5000}
         elif complete and not text:
@@ -275,6 +275,14 @@ def _refuse_if_assessors_own(form: MiniCex) -> None:
 
 def link_lifetime() -> timedelta:
     return timedelta(days=settings.MINICEX_LINK_DAYS)
+
+
+def code_lifetime() -> timedelta:
+    return timedelta(minutes=settings.MINICEX_CODE_MINUTES)
+
+
+def code_resend_after() -> timedelta:
+    return timedelta(minutes=settings.MINICEX_CODE_RESEND_MINUTES)
 
 
 def minicex_send_link(*, form: MiniCex, by) -> MiniCex:
@@ -389,15 +397,16 @@ def minicex_send_code(*, form: MiniCex, by, values: dict) -> MiniCex:
         if not form.is_on_trainee_device:
             raise MiniCexError(_("Formuläret är inte lämnat till en bedömare på denna enhet."))
         name, email = clean_assessor(values, trainee=form.trainee)
-        if form.code_expires_at is not None and form.code_expires_at - CODE_LIFETIME > timezone.now() - CODE_RESEND_AFTER:
-            raise CodeTooSoon(_("En kod skickades nyss. Vänta en minut innan du skickar en ny."))
+        if form.code_expires_at is not None and form.code_expires_at - code_lifetime() > timezone.now() - code_resend_after():
+            raise CodeTooSoon(_("En kod skickades nyss. Vänta %(wait)s innan du skickar en ny.")
+                              % {"wait": durations["minicex_code_resend"]})
         form.assessor_name, form.assessor_email = name, email
         form.assessor_user = _match_account(email)
         # A new identity is not yet confirmed: whoever was confirmed before no longer vouches for this one.
         form.assessor_confirmed_at = None
         form.assessor_confirmed_by = ""
         form.code_hash = _code_hash(form, code)
-        form.code_expires_at = timezone.now() + CODE_LIFETIME
+        form.code_expires_at = timezone.now() + code_lifetime()
         form.code_attempts = 0
         _save(form)
         _record(form, by, "code_sent", note=email)
@@ -521,7 +530,7 @@ def minicex_assessor_save(*, form: MiniCex, by, values: dict, submit: bool, via_
             write_mail(DELIVER, "assessed", str(form.pk))
         else:
             _save(form)
-            recent = form.events.filter(action="assessor_draft_saved", at__gt=timezone.now() - timedelta(minutes=10))
+            recent = form.events.filter(action="assessor_draft_saved", at__gt=timezone.now() - timedelta(minutes=settings.MINICEX_DRAFT_EVENT_MINUTES))
             if not recent.exists():
                 _record(form, actor, "assessor_draft_saved", actor_label=label)
     return form
@@ -541,7 +550,7 @@ def minicex_save_action_plan(*, form: MiniCex, by, values: dict, complete: bool)
         for field in ("action_plan", "reflection", "case_description"):
             if field not in values:
                 continue
-            text = str(values.get(field) or "").replace("\x00", "").strip()
+            text = without_nul(values.get(field)).strip()
             if len(text) > 5000:
                 errors[field] = _("Texten får vara högst %(n)s tecken.") % {"n": 5000}
             setattr(form, field, text)
@@ -580,8 +589,8 @@ def _display(form: MiniCex, field: str, value) -> str:
 
 def minicex_amend(*, form: MiniCex, by, values: dict, reason: str, requested_by: str) -> MiniCex:
     """A coordinator's correction of a submitted form, at a supervisor's request. Stores the diff."""
-    reason = str(reason or "").replace("\x00", "").strip()
-    requested_by = str(requested_by or "").replace("\x00", "").strip()
+    reason = without_nul(reason).strip()
+    requested_by = without_nul(requested_by).strip()
     with transaction.atomic():
         form = _locked(form)
         _require(by, "minicex.amend_form", form)
@@ -605,7 +614,7 @@ def minicex_amend(*, form: MiniCex, by, values: dict, reason: str, requested_by:
         except ValidationError as exc:
             errors.update(exc.message_dict)
             assessment = {}
-        plan = str(values.get("action_plan", form.action_plan) or "").replace("\x00", "").strip()
+        plan = without_nul(values.get("action_plan", form.action_plan)).strip()
         if form.state == form.S.COMPLETED and not plan:
             errors["action_plan"] = _("Handlingsplanen kan inte tömmas på ett låst formulär.")
         if errors:

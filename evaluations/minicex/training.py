@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mittist.accounts.models import Role
+from mittist.accounts.models import AccountEvent, Role
 from mittist.accounts.rules import is_trainee
+from mittist.text import without_nul
 
 from .models import FormDefinition, Programme, TrainingProfile
 
@@ -79,7 +80,7 @@ def trainee_add(*, by, values: dict):
     if not by.has_perm("minicex.manage_training"):
         raise PermissionDenied
     errors = {}
-    name = str(values.get("full_name") or "").replace("\x00", "").strip()
+    name = without_nul(values.get("full_name")).strip()
     if not name:
         errors["full_name"] = _("Ange läkarens namn.")
     elif len(name) > 150:
@@ -101,5 +102,6 @@ def trainee_add(*, by, values: dict):
     with transaction.atomic():
         user = User.objects.create_user(email=email, password=None, full_name=name, role=Role.TRAINEE)
         TrainingProfile.objects.create(user=user, **cleaned)
+        AccountEvent.record(user, by, AccountEvent.Action.CREATED, note=Role.TRAINEE)
         queue_set_password_mail(user, template=WELCOME_TEMPLATE)
     return user

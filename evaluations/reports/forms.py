@@ -1,15 +1,17 @@
 """The report form, built from the report template's sections, and the forms around the report."""
 
+import re
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mittist.definitions import localized
 from mittist.forms import SafeTextMixin
-from mittist.text import has_control_characters
+from mittist.text import clean_text, has_control_characters
 
 from .models import QualityReview, Report, ReportShare
 from .services import MAX_ANSWER_LENGTH, MAX_COMMENTS_LENGTH
@@ -27,7 +29,7 @@ class DraftField(forms.CharField):
         pass  # `required` marks what counts for completeness; a draft is saved as it is
 
     def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        return clean_text(super().to_python(value), multiline=True)
 
 
 @dataclass
@@ -154,3 +156,52 @@ class ReviewForm(SafeTextMixin, forms.Form):
     def answers(self) -> dict[str, str]:
         return {key: self.cleaned_data.get(f"item_{key}") for key in self.review.checklist.keys
                 if self.cleaned_data.get(f"item_{key}")}
+
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def too_large_message() -> str:
+    return _("Filen är för stor. Rapportens PDF är mycket mindre än %(max)s MB: kontrollera att du valt rätt fil.") % {
+        "max": settings.MITTIST_REPORT_CHECK_MAX_MB
+    }
+
+
+class CheckForm(SafeTextMixin, forms.Form):
+    pdf = forms.FileField(
+        label=gettext_lazy("Rapportens PDF"), required=False,
+        help_text=gettext_lazy("Filen läses bara för att räkna ut dess kontrollsumma. Den sparas inte."),
+        widget=forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
+    )
+    sha256 = forms.CharField(
+        label=gettext_lazy("Eller kontrollsumman (SHA-256)"), required=False, max_length=200,
+        help_text=gettext_lazy("64 tecken, 0–9 och a–f. Den står på sidan där rapporten visades."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "text"}),
+    )
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
+    def clean_sha256(self):
+        value = "".join(self.cleaned_data.get("sha256", "").split()).lower()
+        if value and not SHA256.match(value):
+            raise forms.ValidationError(_("En kontrollsumma är 64 tecken lång och har bara siffrorna 0–9 och "
+                                          "bokstäverna a–f."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("pdf")
+        if self.too_large:
+            self.add_error("pdf", too_large_message())
+        elif upload:
+            if not upload.head.startswith(b"%PDF-"):
+                self.add_error("pdf", _("Filen är inte en PDF. Välj rapporten som PDF-fil."))
+            else:
+                cleaned["checksum"] = upload.sha256
+        elif cleaned.get("sha256"):
+            cleaned["checksum"] = cleaned["sha256"]
+        elif not self.errors:
+            raise forms.ValidationError(_("Välj rapportens PDF eller klistra in dess kontrollsumma."))
+        return cleaned

@@ -118,7 +118,7 @@ def report_save(*, report: Report, by, data: dict, base_version: int) -> Report:
 def _record_coalesced(case: Evaluation, by, action: str) -> CaseEvent:
     # Autosave writes often: one row on the timeline for a stretch of writing, not one per keystroke.
     last = case.events.order_by("-at", "-id").first()
-    window = timezone.now() - timedelta(minutes=15)
+    window = timezone.now() - timedelta(minutes=settings.MITTIST_AUTOSAVE_EVENT_MINUTES)
     if last is not None and last.action == action and last.actor_id == by.pk and last.at > window:
         return last
     return CaseEvent.record(case, by, action)

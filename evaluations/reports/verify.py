@@ -11,26 +11,21 @@ the upload is size limited before and while it is read, and the page is neither 
 
 import hashlib
 import io
-import re
 
-from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from mittist.forms import SafeTextMixin
 from mittist.ratelimit import Limiter, client_key
 
+from .forms import CheckForm
 from .models import Report
 
 MB = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the CSRF token around the file
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def max_bytes() -> int:
@@ -83,52 +78,6 @@ class HashingUploadHandler(FileUploadHandler):
     def _stop(self):
         self.exceeded = True
         raise StopUpload(connection_reset=True)
-
-
-def too_large_message() -> str:
-    return _("Filen är för stor. Rapportens PDF är mycket mindre än %(max)s MB: kontrollera att du valt rätt fil.") % {
-        "max": settings.MITTIST_REPORT_CHECK_MAX_MB
-    }
-
-
-class CheckForm(SafeTextMixin, forms.Form):
-    pdf = forms.FileField(
-        label=gettext_lazy("Rapportens PDF"), required=False,
-        help_text=gettext_lazy("Filen läses bara för att räkna ut dess kontrollsumma. Den sparas inte."),
-        widget=forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
-    )
-    sha256 = forms.CharField(
-        label=gettext_lazy("Eller kontrollsumman (SHA-256)"), required=False, max_length=200,
-        help_text=gettext_lazy("64 tecken, 0–9 och a–f. Den står på sidan där rapporten visades."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "text"}),
-    )
-
-    def __init__(self, *args, too_large: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.too_large = too_large
-
-    def clean_sha256(self):
-        value = "".join(self.cleaned_data.get("sha256", "").split()).lower()
-        if value and not SHA256.match(value):
-            raise forms.ValidationError(_("En kontrollsumma är 64 tecken lång och har bara siffrorna 0–9 och "
-                                          "bokstäverna a–f."))
-        return value
-
-    def clean(self):
-        cleaned = super().clean()
-        upload = cleaned.get("pdf")
-        if self.too_large:
-            self.add_error("pdf", too_large_message())
-        elif upload:
-            if not upload.head.startswith(b"%PDF-"):
-                self.add_error("pdf", _("Filen är inte en PDF. Välj rapporten som PDF-fil."))
-            else:
-                cleaned["checksum"] = upload.sha256
-        elif cleaned.get("sha256"):
-            cleaned["checksum"] = cleaned["sha256"]
-        elif not self.errors:
-            raise forms.ValidationError(_("Välj rapportens PDF eller klistra in dess kontrollsumma."))
-        return cleaned
 
 
 def genuine_report(checksum: str) -> Report | None:

@@ -3,7 +3,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from mittist.context_processors import shared_context
 from mittist.forms import SafeTextMixin
 
 
@@ -26,18 +25,16 @@ class AnyUserPasswordResetForm(SafeTextMixin, PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        """Through the outbox, like every other message: retried, and never lost when the server is down."""
-        from django.template.loader import render_to_string
+        """Through the mailer and the outbox, like every other message: in the account's language, retried,
+        and never lost when the server is down (templates/emails/password_reset/)."""
+        from django.urls import reverse
 
-        from mittist.outbox.services import enqueue
+        from mittist.mailer import Recipient, queue_mail
 
-        context = {**shared_context(), **context}  # the link's lifetime and the office, as in every mail
         user = context["user"]
-        subject = " ".join(render_to_string(subject_template_name, context).split())
-        text = render_to_string(email_template_name, context)
-        html = render_to_string(html_email_template_name, context) if html_email_template_name else ""
-        enqueue(template="password_reset", email=to_email, name=user.full_name, language=user.language or "sv",
-                user_id=user.pk, subject=subject, text=text, html=html)
+        path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
+        reset_url = f"{context['protocol']}://{context['domain']}{path}"
+        queue_mail("password_reset", Recipient.of(user), {"user": user, "reset_url": reset_url})
 
 class SecondFactorForm(SafeTextMixin, forms.Form):
     token = forms.CharField(

@@ -96,7 +96,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AccountEvent(models.Model):
-    """The audit trail of an account's security: second factor, lock-outs and who lifted them."""
+    """The audit trail of an account: who created or changed it, its second factor, lock-outs and who lifted them."""
 
     class Action(models.TextChoices):
         MFA_ENROLLED = "mfa_enrolled", _("Tvåstegsverifiering aktiverad")
@@ -106,6 +106,9 @@ class AccountEvent(models.Model):
         RECOVERY_CODE_USED = "recovery_code_used", _("Inloggning med reservkod")
         UNLOCKED = "unlocked", _("Inloggningsspärr hävd")
         UNLOCKED_BY_RESET = "unlocked_by_reset", _("Inloggningsspärr hävd genom nytt lösenord")
+        CREATED = "created", _("Konto skapat")
+        CHANGED = "changed", _("Kontouppgifter ändrade")
+        LANGUAGE_CHANGED = "language_changed", _("Språk ändrat")
 
     user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="account_events",

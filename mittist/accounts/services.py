@@ -201,6 +201,22 @@ def account_unlock(*, username: str, by) -> int:
     return removed
 
 
+def account_set_language(*, user, language: str) -> None:
+    """The language an account reads the site and its e-mails in; a change is one audit row."""
+    from .models import User
+
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError(_("Välj svenska eller engelska."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.language == language:
+            return
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        AccountEvent.record(user, user, AccountEvent.Action.LANGUAGE_CHANGED, note=f"{before} → {language}")
+
+
 def unlock_after_password_reset(user) -> None:
     """Choosing a new password through the e-mailed link proves the owner: their lock-out ends."""
     from axes.utils import reset

@@ -62,8 +62,8 @@ def set_language(request):
     response = django_set_language(request)
     language = request.POST.get("language")
     if request.user.is_authenticated and language in {"sv", "en"} and request.user.language != language:
+        services.account_set_language(user=request.user, language=language)
         request.user.language = language
-        request.user.save(update_fields=["language"])
     return response
 
 
@@ -82,8 +82,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     template_name = "accounts/password_reset_form.html"
     form_class = AnyUserPasswordResetForm
-    email_template_name = "registration/password_reset_email.html"
-    subject_template_name = "registration/password_reset_subject.txt"
+    # The mail is rendered by the mailer from templates/emails/password_reset/ (AnyUserPasswordResetForm.send_mail).
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def post(self, request, *args, **kwargs):

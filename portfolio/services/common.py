@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,7 +43,8 @@ def ensure_sections(case: Evaluation) -> dict[str, Section]:
     return existing
 
 
-AUTOSAVE_WINDOW = timedelta(minutes=15)
+def autosave_window() -> timedelta:
+    return timedelta(minutes=settings.MITTIST_AUTOSAVE_EVENT_MINUTES)
 
 
 def record(case: Evaluation, by, action: str, note: str = "", *, coalesce: bool = False) -> CaseEvent:
@@ -57,7 +59,7 @@ def record(case: Evaluation, by, action: str, note: str = "", *, coalesce: bool 
         if (
             last is not None
             and (last.action, last.note, last.actor_id) == (action, note, actor_id)
-            and last.at > timezone.now() - AUTOSAVE_WINDOW
+            and last.at > timezone.now() - autosave_window()
         ):
             return last
     return CaseEvent.record(case, by, action, from_state=case.state, note=note)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from evaluations.models import Evaluation, local_today
 from mittist.durations import durations
+from mittist.text import without_nul
 
 from ..models import Recording, SelfEvaluation, SelfEvaluationTemplate
 from ..selectors import MAX_RECORDINGS
@@ -201,7 +202,7 @@ def clean_self_evaluation_answers(template: SelfEvaluationTemplate, data: dict) 
                 raise ValidationError({key: _("Välj ett av alternativen.")})
             answers[key] = allowed.get(text, "")
         else:
-            text = str(value or "").replace("\x00", "")
+            text = without_nul(value)
             if len(text) > MAX_ANSWER_LENGTH:
                 raise ValidationError(
                     {key: _("Texten är för lång (högst %(max)s tecken per fråga).") % {"max": MAX_ANSWER_LENGTH}}

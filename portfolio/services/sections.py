@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mittist.autosave import VersionConflict
+from mittist.text import without_nul
 
 from ..models import Section
 from .common import PortfolioError, record
@@ -27,7 +28,7 @@ def clean_answers(section: Section, data: dict) -> dict:
     answers = {}
     for key in section.definition.keys:
         if key in data:
-            value = str(data[key] or "").replace("\x00", "")
+            value = without_nul(data[key])
             if len(value) > MAX_ANSWER_LENGTH:
                 raise PortfolioError(
                     _("Texten är för lång (högst %(max)s tecken per fråga).") % {"max": MAX_ANSWER_LENGTH}

@@ -22,7 +22,7 @@ from mittist.mailer import Recipient, queue_mail, queue_task_on_commit, write_ma
 from mittist.outbox.services import withdraw
 
 from ..models import Section, SupervisorLink, hash_token
-from .common import AUTOSAVE_WINDOW, PortfolioError, ensure_sections, record
+from .common import PortfolioError, autosave_window, ensure_sections, record
 from .sections import clean_answers, section_save
 
 REQUEST_MAIL = "supervisor_statement_request"
@@ -131,7 +131,7 @@ def _record_statement_saved(case: Evaluation, by, note: str) -> None:
     # "section_saved" row follows each save, so look back over the window, not only at the last row.
     actor_id = by.pk if by is not None and by.is_authenticated else None
     recent = case.events.filter(
-        action="supervisor_statement_saved", note=note, actor_id=actor_id, at__gt=timezone.now() - AUTOSAVE_WINDOW
+        action="supervisor_statement_saved", note=note, actor_id=actor_id, at__gt=timezone.now() - autosave_window()
     )
     if not recent.exists():
         CaseEvent.record(case, by, "supervisor_statement_saved", note=note)

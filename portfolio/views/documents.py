@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -176,10 +176,3 @@ def download(request, document_id):
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=document.original_name,
                         content_type=document.content_type)
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/dokument/<str:kind>/", upload, name="document_upload"),
-    path("arenden/<uuid:case_id>/dokument/<str:kind>/ta-bort/", remove, name="document_remove"),
-    path("dokument/<uuid:document_id>/", download, name="document_download"),
-]

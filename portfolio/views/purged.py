@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from evaluations.models import Evaluation
@@ -51,8 +50,3 @@ def material_download(request, case_id):
     response = FileResponse(archive, as_attachment=True, filename=zip_filename(case), content_type="application/zip")
     response["Cache-Control"] = "no-store, private"
     return response
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/material.zip", material_download, name="material_download"),
-]

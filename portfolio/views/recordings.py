@@ -4,170 +4,27 @@ The trainee writes while the texts are open; the evaluator reads once the materi
 the coordinator sees only counts elsewhere, never these pages (403).
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
-from django.utils import formats
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from evaluations.forms import DateInput
 from evaluations.models import Evaluation
 from evaluations.readlog import record_view
 from evaluations.rules import is_case_trainee
 from evaluations.views import visible_case
-from mittist.durations import durations
-from mittist.forms import SafeTextMixin, add_validation_error
+from mittist.forms import add_validation_error
 
 from .. import reads
+from ..forms import RecordingForm, SelfEvaluationForm
 from ..models import Recording, SelfEvaluationTemplate
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS
 from ..services import recordings as services
 from ..services.common import PortfolioError
 from .purged import unless_purged
-
-# --- forms ---------------------------------------------------------------------------------------
-
-
-class RecordingForm(SafeTextMixin, forms.Form):
-    recorded_on = forms.DateField(
-        label=gettext_lazy("Inspelningsdatum"), widget=DateInput(),
-        error_messages={"required": gettext_lazy("Ange datum för inspelningen."),
-                        "invalid": gettext_lazy("Ange ett giltigt datum, t.ex. 2025-03-14.")},
-    )
-    age_band = forms.ChoiceField(
-        label=gettext_lazy("Patientens ålder"),
-        choices=[("", gettext_lazy("Välj åldersgrupp"))] + Recording.AgeBand.choices,
-        help_text=gettext_lazy("Bara åldersgrupp. Skriv inget som kan identifiera patienten."),
-        error_messages={"required": gettext_lazy("Välj patientens åldersgrupp."),
-                        "invalid_choice": gettext_lazy("Välj patientens åldersgrupp.")},
-    )
-    visit_type = forms.ChoiceField(
-        label=gettext_lazy("Typ av besök"), choices=Recording.VisitType.choices, widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Välj typ av besök."),
-                        "invalid_choice": gettext_lazy("Välj typ av besök.")},
-    )
-    consent_before = forms.BooleanField(
-        label=gettext_lazy("Patienten tillfrågades före besöket om inspelningen"), required=False,
-    )
-    consent_after = forms.BooleanField(
-        label=gettext_lazy("Patienten godkände efter besöket inspelningen och att den delas med värderaren"),
-        required=False,
-    )
-    journal_note_shared = forms.BooleanField(
-        label=gettext_lazy("Journalanteckningen är filmad och delad via Share Safe"), required=False,
-    )
-    share_safe_reference = forms.CharField(
-        label=gettext_lazy("Referens i Share Safe"), strip=True,
-        error_messages={"required": gettext_lazy("Ange referensen i Share Safe.")},
-        help_text=gettext_lazy("Referensen i Share Safe, inte patientens namn eller personnummer."),
-        widget=forms.TextInput(attrs={"maxlength": services.REFERENCE_MAX_LENGTH, "autocomplete": "off",
-                                      "spellcheck": "false"}),
-    )
-
-    def __init__(self, *args, case: Evaluation, **kwargs):
-        self.case = case
-        super().__init__(*args, **kwargs)
-        latest = services.latest_recording_date(case)
-        if latest:
-            self.fields["recorded_on"].help_text = _(
-                "Senast %(before)s före praktikdagen, alltså senast %(date)s."
-            ) % {"before": durations["material"], "date": formats.date_format(latest, "DATE_FORMAT")}
-        else:
-            self.fields["recorded_on"].help_text = _("Minst %(before)s före praktikdagen.") % {
-                "before": durations["material"]
-            }
-
-    def clean(self):
-        cleaned = super().clean()
-        try:
-            services.validate_recording(self.case, cleaned)
-        except ValidationError as error:
-            for field, errors in error.error_dict.items():
-                if field not in self.errors:  # the field's own (parse) error says it already
-                    self.add_error(field, errors)
-        return cleaned
-
-    def values(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in services.RECORDING_FIELDS}
-
-
-class SelfEvaluationForm(SafeTextMixin, forms.Form):
-    """Built from the template's questions: text → textarea, rating → radio buttons 1–5.
-
-    A draft needs no answer; marking it complete (`complete=True`) needs every required one. The
-    fields show as required or optional by the question either way.
-    """
-
-    use_required_attribute = False  # the browser must not block saving an incomplete draft
-    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-    def __init__(self, *args, template: SelfEvaluationTemplate, complete: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.template = template
-        self.complete = complete
-        required_message = _("Besvara frågan.")
-        for question in template.questions:
-            label, help_text = question.get("label", question["key"]), question.get("help", "")
-            required = question.get("required", True)
-            errors = {"required": required_message, "invalid_choice": _("Välj ett av alternativen.")}
-            if question.get("kind") == "rating":
-                field = forms.TypedChoiceField(
-                    label=label, help_text=help_text, required=required, widget=forms.RadioSelect, coerce=str,
-                    choices=[(str(step["value"]), step["label"]) for step in services.question_scale(question)],
-                    error_messages=errors,
-                )
-            else:
-                field = forms.CharField(
-                    label=label, help_text=help_text, required=required, strip=False,
-                    max_length=services.MAX_ANSWER_LENGTH, widget=forms.Textarea(attrs={"rows": 5}),
-                    error_messages=errors,
-                )
-            self.fields[question["key"]] = field
-
-    def full_clean(self):
-        # Required answers are checked only when marking complete, never for a draft.
-        required = {name: field.required for name, field in self.fields.items()}
-        if not self.complete:
-            for name in self.question_keys():
-                self.fields[name].required = False
-        try:
-            super().full_clean()
-        finally:
-            for name, value in required.items():
-                self.fields[name].required = value
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.complete:
-            unanswered = [
-                name for name in self.question_keys()
-                if self.fields[name].required and not str(self.data.get(name) or "").strip()
-            ]
-            for name in unanswered:  # blanks alone are no answer (the text itself is kept as typed)
-                if name not in self.errors:
-                    self.add_error(name, self.fields[name].error_messages["required"])
-            if unanswered:
-                self.add_error(None, _(
-                    "Alla frågor utom de frivilliga behöver ett svar innan egenvärderingen kan markeras som klar. "
-                    "Vill du fortsätta senare, spara ett utkast."
-                ))
-        return cleaned
-
-    def question_keys(self):
-        return [q["key"] for q in self.template.questions]
-
-    def question_fields(self):
-        return [self[q["key"]] for q in self.template.questions]
-
-    def answers(self) -> dict:
-        return {q["key"]: self.cleaned_data.get(q["key"], "") for q in self.template.questions}
-
-
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -417,13 +274,3 @@ def _conflict(request, context, form, current):
     context.update(form=rebound, rows=_rows(rebound, conflicts), conflicts=list(conflicts.values()),
                    evaluation=current)
     return render(request, "portfolio/recordings/self_evaluation.html", context, status=409)
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/inspelningar/", recording_list, name="recordings"),
-    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/", recording_edit, name="recording_edit"),
-    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/ta-bort/", recording_delete,
-         name="recording_delete"),
-    path("arenden/<uuid:case_id>/inspelningar/<uuid:recording_id>/egenvardering/", self_evaluation,
-         name="self_evaluation"),
-]

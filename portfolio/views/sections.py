@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, register_converter, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -216,24 +216,3 @@ def section_autosave(request, case_id, code):
         answers,
         forbidden=_forbidden,
     )
-
-
-class SectionCodeConverter:
-    """One capital letter A–F, so that the other portfolio pages' paths (portfolj/inspelningar/ …) never land here."""
-
-    regex = "[A-F]"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
-
-register_converter(SectionCodeConverter, "section_code")
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/portfolj/", overview, name="overview"),
-    path("arenden/<uuid:case_id>/portfolj/<section_code:code>/", section_page, name="section"),
-    path("arenden/<uuid:case_id>/portfolj/<section_code:code>/autospara/", section_autosave, name="section_autosave"),
-]

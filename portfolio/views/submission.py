@@ -7,9 +7,7 @@ and the PDF answer 403 to every role but the case's own trainee and, once submit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -21,6 +19,7 @@ from evaluations.services import CaseStateError
 from evaluations.views import visible_case
 from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
+from mittist.pdf import pdf_response
 
 from .. import reads
 from ..pdf import build_package, pdf_filename, render_pdf
@@ -129,14 +128,4 @@ def reading_pdf(request, case_id):
         return refused
     pdf = render_pdf(build_package(case), today=timezone.localdate())
     record_view(request, case, reads.MATERIAL_PDF)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/skicka-in/", submit, name="submit"),
-    path("arenden/<uuid:case_id>/material/", reading, name="reading"),
-    path("arenden/<uuid:case_id>/material.pdf", reading_pdf, name="reading_pdf"),
-]
+    return pdf_response(pdf, pdf_filename(case))

@@ -11,25 +11,23 @@ Three audiences:
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.rules import is_case_trainee
 from evaluations.views import visible_case
 from mittist.accounts.rules import is_supervisor
-from mittist.forms import SafeTextMixin
 
-from ..forms import CONFLICT_MESSAGE, SectionForm
+from ..forms import CONFLICT_MESSAGE, SectionForm, StatementRequestForm
 from ..models import Section, SupervisorLink
 from ..sections import SECTION_BY_CODE
 from ..services import supervisor as services
@@ -44,15 +42,6 @@ TEMPLATES = "portfolio/supervisor/"
 
 
 # --- the trainee's and coordinator's page ----------------------------------------------------------
-
-
-class StatementRequestForm(SafeTextMixin, forms.Form):
-    email = forms.EmailField(
-        label=gettext_lazy("Handledarens e-postadress"),
-        max_length=254,
-        help_text=gettext_lazy("Länken till formuläret skickas hit. Kontrollera adressen: den som får länken "
-                               "kan skriva utlåtandet."),
-    )
 
 
 def _link_state(link: SupervisorLink | None) -> str:
@@ -363,14 +352,3 @@ def supervisor_statement_autosave(request, link_id):
             "error": _("Utlåtandet är inskickat och kan inte ändras längre."),
         }, status=403),
     )
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/handledare/", supervisor, name="supervisor"),
-    path("handledare/utlatande/<uuid:link_id>/", supervisor_statement, name="supervisor_statement"),
-    path("handledare/utlatande/<uuid:link_id>/autospara/", supervisor_statement_autosave,
-         name="supervisor_statement_autosave"),
-    path("handledare/utlatande/<uuid:link_id>/skicka-in/", supervisor_statement_submit,
-         name="supervisor_statement_submit"),
-    path("handledare/<str:token>/", supervisor_landing, name="supervisor_landing"),
-]

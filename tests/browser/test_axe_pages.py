@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from evaluations.minicex.models import MiniCex
 from evaluations.models import Evaluation
-from scheduling.minicex import programme_item_start_minicex
 from scheduling.models import Programme, ProgrammeItem
+from scheduling.services.minicex import programme_item_start_minicex
 from tests.browser.fixtures import PHONE, _open_page, assert_accessible, axe_violations_all, log_in, shot
 from tests.conftest import PASSWORD
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from evaluations import services
 from evaluations.models import Evaluation
-from scheduling import services as scheduling_services
+from scheduling.services import practice_day as scheduling_services
 from tests.browser.fixtures import log_in, log_out, shot
 from tests.conftest import PASSWORD
 

@@ -56,7 +56,7 @@ def test_dashboard_search_and_late_material(page, make_case, make_user, coordina
 
 
 def test_programme_before_the_practice_day_has_no_minicex_button(page, make_case, trainee):
-    from scheduling.programme import programme_fill_suggestion
+    from scheduling.services.programme import programme_fill_suggestion
 
     case = make_case(S.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=date.today() + timedelta(days=30))
     programme_fill_suggestion(case=case, by=trainee, version=0)

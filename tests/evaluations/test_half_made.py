@@ -18,7 +18,7 @@ from evaluations.models import Evaluation
 from mittist.accounts.models import Role
 from scheduling.calendar import current_ics
 from scheduling.models import Reminder
-from scheduling.reminders import replan_reminders, send_due_reminders
+from scheduling.services.reminders import replan_reminders, send_due_reminders
 
 S = Evaluation.State
 ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")

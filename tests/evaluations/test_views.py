@@ -16,7 +16,7 @@ from evaluations import services
 from evaluations.models import CaseEvent, Evaluation, Evaluator
 from mittist.accounts.models import Role, User
 from scheduling.models import PracticeDayProposal
-from scheduling.services import warnings_for
+from scheduling.services.practice_day import warnings_for
 
 S = Evaluation.State
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -9,9 +9,9 @@ from django.urls import reverse
 from evaluations.minicex import services
 from evaluations.minicex.models import MiniCex
 from evaluations.models import CaseEvent, Evaluation
-from scheduling.minicex import BeforePracticeDay, NotSittingIn, programme_item_start_minicex
 from scheduling.models import Programme, ProgrammeItem
-from scheduling.programme import programme_add_item
+from scheduling.services.minicex import BeforePracticeDay, NotSittingIn, programme_item_start_minicex
+from scheduling.services.programme import programme_add_item
 
 from .conftest import assessment_values
 

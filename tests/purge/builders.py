@@ -107,10 +107,10 @@ def build_full_case(make_case, trainee, evaluator, quality, *, close: bool = Tru
     from portfolio.services.documents import document_remove
     from portfolio.services.sections import section_save
     from portfolio.services.submission import material_submit
-    from scheduling import programme as programme_services
-    from scheduling import services as scheduling_services
-    from scheduling.minicex import programme_item_start_minicex
     from scheduling.models import ProgrammeItem
+    from scheduling.services import practice_day as scheduling_services
+    from scheduling.services import programme as programme_services
+    from scheduling.services.minicex import programme_item_start_minicex
 
     load_definitions()
     mark = Markers()

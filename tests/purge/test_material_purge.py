@@ -255,7 +255,7 @@ def test_proposal_comments_reach_the_mail_but_not_the_task_queue(make_case, trai
                                                                  mailoutbox, django_capture_on_commit_callbacks):
     from mittist.outbox import services as outbox
     from mittist.outbox.models import Message
-    from scheduling import services as scheduling_services
+    from scheduling.services import practice_day as scheduling_services
 
     queued = []
     real = "mittist.outbox.services.async_task"

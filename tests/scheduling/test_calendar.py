@@ -12,10 +12,10 @@ from icalendar import Calendar
 
 from evaluations import services as case_services
 from evaluations.models import Evaluation
-from scheduling import services
 from scheduling.calendar import CANCEL, PUBLISH, REQUEST, build_ics
 from scheduling.models import CalendarInvite, Programme, ProgrammeItem
-from scheduling.practice_day import practice_day_changed
+from scheduling.services import practice_day as services
+from scheduling.services.practice_day_tasks import practice_day_changed
 
 S = Evaluation.State
 STHLM = ZoneInfo("Europe/Stockholm")

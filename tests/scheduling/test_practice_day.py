@@ -16,9 +16,9 @@ from evaluations import services as case_services
 from evaluations.models import CaseEvent, Evaluation
 from mittist.mailer import Recipient, render_message
 from mittist.outbox.sending import send_due
-from scheduling import services
 from scheduling.models import CalendarInvite, PracticeDayProposal
-from scheduling.practice_day import practice_day_changed
+from scheduling.services import practice_day as services
+from scheduling.services.practice_day_tasks import practice_day_changed
 from tests.test_email_templates import assert_rendered_cleanly
 
 S = Evaluation.State

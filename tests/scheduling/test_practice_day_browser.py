@@ -11,8 +11,8 @@ from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
 from evaluations.models import CaseEvent, Evaluation
-from scheduling import services
 from scheduling.models import CalendarInvite, PracticeDayProposal
+from scheduling.services import practice_day as services
 from tests.browser.fixtures import assert_accessible, log_in, log_out, shot
 from tests.conftest import PASSWORD
 

@@ -15,7 +15,7 @@ from evaluations.models import CaseEvent, Evaluation
 from evaluations.services import CaseStateError
 from mittist.accounts.models import Role
 from scheduling.models import Programme, ProgrammeItem
-from scheduling.programme import (
+from scheduling.services.programme import (
     ProgrammeNotEmpty,
     StaleProgramme,
     programme_add_item,
@@ -339,7 +339,7 @@ def test_a_stale_version_is_refused_and_nothing_is_overwritten(case, trainee, ev
 def test_two_people_saving_at_once_from_the_same_version_one_wins_the_other_is_refused(
     transactional_db, make_case, trainee, evaluator, monkeypatch
 ):
-    import scheduling.programme as programme_module
+    import scheduling.services.programme as programme_module
 
     case = make_case(S.PRACTICE_DAY_AGREED, trainee=trainee, practice_day=date.today() + timedelta(days=40))
     programme_module.programme_for(case)  # the row exists: only its lock can keep the two apart
@@ -379,7 +379,7 @@ def test_two_people_saving_at_once_from_the_same_version_one_wins_the_other_is_r
 
 
 def test_what_changed_since_a_version_is_read_from_the_audit_rows(case, trainee, evaluator):
-    from scheduling.programme import programme_changes_since
+    from scheduling.services.programme import programme_changes_since
 
     add(case, trainee, start=t("08:00"), end=t("08:30"))
     add(case, evaluator.user, start=t("09:00"), end=t("09:30"))
@@ -696,7 +696,7 @@ def test_the_pdf_is_a_pdf_with_the_programme(client, case, trainee):
 def test_the_pdf_template_holds_name_date_workplace_and_items(case, trainee):
     from django.template.loader import render_to_string
 
-    from scheduling.programme_views import _summary
+    from scheduling.views.programme import _summary
 
     programme_fill_suggestion(case=case, by=trainee, version=0)
     items = list(ProgrammeItem.objects.filter(programme__case=case).order_by("start"))

@@ -25,7 +25,7 @@ from portfolio.models import Section
 from portfolio.services.supervisor import supervisor_link_request
 from scheduling.apps import register_reminder_sweep
 from scheduling.models import Reminder
-from scheduling.reminders import (
+from scheduling.services.reminders import (
     KINDS,
     SWEEP_NAME,
     reminder_context,

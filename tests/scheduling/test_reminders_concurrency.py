@@ -18,8 +18,8 @@ from django.db import connection
 
 from evaluations import services
 from evaluations.models import Evaluation
-from scheduling import reminders
 from scheduling.models import Reminder
+from scheduling.services import reminders
 
 S = Evaluation.State
 STHLM = ZoneInfo("Europe/Stockholm")

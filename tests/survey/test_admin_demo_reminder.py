@@ -13,7 +13,7 @@ from django.utils import timezone
 from evaluations.models import Evaluation
 from mittist.accounts.models import User
 from scheduling.models import Reminder
-from scheduling.reminders import (
+from scheduling.services.reminders import (
     KINDS,
     planned_reminders,
     reminder_recipients,

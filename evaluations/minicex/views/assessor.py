@@ -13,15 +13,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from mittist.durations import hours_text
+from mittist.durations import durations
 
 from .. import services
-from ..models import DEVICE_CONFIRMATION_LIFETIME, NOT_OBSERVED, MiniCex
+from ..models import NOT_OBSERVED, MiniCex
 from ..rules import is_form_trainee
 
 S = MiniCex.State
@@ -277,7 +277,7 @@ def assess_device_form(request, form_id):
         if form.assessor_confirmed_at is not None and _marked_here(request, form):
             messages.error(request, _("Bekräftelsen gäller i %(valid)s och har gått ut. Bekräfta igen med en ny kod "
                                       "eller lösenordet; det som inte hann sparas finns kvar i webbläsaren.")
-                           % {"valid": hours_text(int(DEVICE_CONFIRMATION_LIFETIME.total_seconds() // 3600))})
+                           % {"valid": durations["minicex_device_confirmation"]})
         else:
             messages.error(request, _("Bedömaren behöver bekräfta vem hen är innan bedömningen kan fyllas i."))
         return redirect("minicex:assess_device", form.pk)
@@ -387,12 +387,3 @@ def assess_link(request, form_id, token):
         return _link_page(request, "assess_done.html", {"form": saved, "kind": "link"}, 200)
     messages.success(request, _("Utkastet är sparat. Du kan komma tillbaka via samma länk."))
     return _link_response(redirect(action))
-
-
-urlpatterns = [
-    path("<uuid:form_id>/bedomare/", assess_device, name="assess_device"),
-    path("<uuid:form_id>/bedomare/formular/", assess_device_form, name="assess_device_form"),
-    path("<uuid:form_id>/bedomare/klar/", assess_device_done, name="assess_device_done"),
-    path("<uuid:form_id>/bedom/", assess, name="assess"),
-    path("<uuid:form_id>/bedom/<str:token>/", assess_link, name="assess_link"),
-]

@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
 from mittist.forms import add_validation_error
+from mittist.text import without_nul
 
 from .. import selectors, services, training
 from ..forms import AddTraineeForm, AmendForm, TrainingProfileForm, training_initial
@@ -37,7 +37,7 @@ def doctors():
 
 @role_required(Role.COORDINATOR)
 def trainee_list(request):
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    q = without_nul(request.GET.get("q", "")).strip()[:100]
     users = doctors()
     if q:
         users = users.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
@@ -121,12 +121,3 @@ def amend(request, form_id):
             messages.success(request, _("Ändringen är sparad och syns på formuläret. Läkaren har fått e-post om den."))
             return redirect("minicex:detail", minicex.pk)
     return render(request, "minicex/coordinator/amend.html", {"form": form, "minicex": minicex})
-
-
-urlpatterns = [
-    path("lakare/", trainee_list, name="trainees"),
-    path("lakare/ny/", add_trainee, name="add_trainee"),
-    path("lakare/<uuid:user_id>/", trainee_forms, name="trainee_forms"),
-    path("lakare/<uuid:user_id>/utbildning/", trainee_training, name="trainee_training"),
-    path("<uuid:form_id>/andring/", amend, name="amend"),
-]

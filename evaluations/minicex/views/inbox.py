@@ -5,7 +5,6 @@ Supervisors, senior trainees and evaluators all assess; a supervisor with an acc
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.urls import path
 
 from ..models import MiniCex
 from ..templatetags.minicex import minicex_to_assess
@@ -21,6 +20,3 @@ def assessments(request):
         "to_assess": minicex_to_assess(request.user),
         "page_obj": Paginator(done, PAGE_SIZE).get_page(request.GET.get("page")),
     })
-
-
-urlpatterns = [path("att-bedoma/", assessments, name="assessments")]

@@ -8,40 +8,25 @@ may not open answers 404, whichever page asks for it.
 
 import uuid
 
-from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from mittist import pdf as shared_pdf
 from mittist.accounts.models import Role
 from mittist.accounts.rules import is_trainee
-from mittist.forms import SafeTextMixin
 
 from ..charts import build_chart
+from ..forms import ProgressFilter
 from ..models import MiniCex, Programme
 from ..selectors import RATED_STATES, chart_series, default_kind, rated_forms, yearly_counts
 
 # The compare page's pickers list at most this many forms, newest first.
 PICKER_LIMIT = 200
-
-
-class ProgressFilter(SafeTextMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Utbildning"), choices=Programme.choices, required=False)
-    date_from = forms.DateField(label=_("Från och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("Slutdatumet ligger före startdatumet."))
-        return data
 
 
 def _progress_context(request, trainee) -> dict:
@@ -175,15 +160,4 @@ def form_pdf(request, form_id):
     if form.state not in RATED_STATES:
         # Until the assessor has submitted, there is no filled-in form to print.
         raise Http404
-    response = HttpResponse(render_form_pdf(form), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(form)}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-urlpatterns = [
-    path("utveckling/", progress, name="progress"),
-    path("lakare/<uuid:user_id>/utveckling/", trainee_progress, name="trainee_progress"),
-    path("jamfor/", compare, name="compare"),
-    path("<uuid:form_id>/pdf/", form_pdf, name="pdf"),
-]
+    return shared_pdf.pdf_response(render_form_pdf(form), pdf_filename(form))

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
@@ -366,19 +366,3 @@ def training_profile(request):
             messages.success(request, _("Dina utbildningsuppgifter är sparade."))
             return redirect("minicex:list")
     return render(request, "minicex/training.html", {"form": form, "doctor": request.user, "own": True})
-
-
-urlpatterns = [
-    path("", form_list, name="list"),
-    path("jamfor/valj/", compare_pick, name="compare_pick"),
-    path("ny/", create, name="create"),
-    path("min-utbildning/", training_profile, name="training"),
-    path("<uuid:form_id>/", detail, name="detail"),
-    path("<uuid:form_id>/andra/", edit, name="edit"),
-    path("<uuid:form_id>/skicka/", send_link, name="send_link"),
-    path("<uuid:form_id>/skicka-igen/", resend_link, name="resend_link"),
-    path("<uuid:form_id>/forlang/", extend_link, name="extend_link"),
-    path("<uuid:form_id>/lamna-over/", hand_over, name="hand_over"),
-    path("<uuid:form_id>/avbryt/", cancel, name="cancel"),
-    path("<uuid:form_id>/handlingsplan/", action_plan, name="action_plan"),
-]

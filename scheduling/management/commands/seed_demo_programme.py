@@ -7,9 +7,9 @@ Run after seed_demo; idempotent (a programme that has items is left alone). Send
 
 from evaluations.models import Evaluation
 from mittist.demo import DemoCommand
-from scheduling.minicex import programme_item_start_minicex
 from scheduling.models import ProgrammeItem
-from scheduling.programme import EDITABLE_STATES, programme_fill_suggestion, programme_for
+from scheduling.services.minicex import programme_item_start_minicex
+from scheduling.services.programme import EDITABLE_STATES, programme_fill_suggestion, programme_for
 
 DEMO_EVALUATOR = "vardare@example.org"
 

@@ -33,7 +33,7 @@ from evaluations.models import CaseEvent, Evaluation, local_today
 from evaluations.services import CaseStateError
 from mittist.mailer import write_mail
 
-from .models import PracticeDayProposal
+from ..models import PracticeDayProposal
 
 S = Evaluation.State
 P = PracticeDayProposal.Status

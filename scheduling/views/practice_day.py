@@ -19,10 +19,10 @@ from evaluations.views import visible_case
 from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
 
-from . import services
-from .calendar import FILENAME, current_ics, day_hours, is_cancelled
-from .forms import DeclineForm, ProposeForm, RescheduleForm
-from .models import CalendarInvite, PracticeDayProposal, Programme
+from ..calendar import FILENAME, current_ics, day_hours, is_cancelled
+from ..forms import DeclineForm, ProposeForm, RescheduleForm
+from ..models import CalendarInvite, PracticeDayProposal, Programme
+from ..services import practice_day as services
 
 S = Evaluation.State
 P = PracticeDayProposal.Status

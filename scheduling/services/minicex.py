@@ -12,7 +12,7 @@ from evaluations.minicex.services import minicex_start_for_case
 from evaluations.models import CaseEvent, Evaluation
 from evaluations.rules import is_case_evaluator
 
-from .models import ProgrammeItem
+from ..models import ProgrammeItem
 from .programme import describe, patient_summary, programme_is_editable
 
 

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from evaluations.models import CaseEvent, Evaluation
 from evaluations.services import CaseStateError
+from mittist.text import without_nul
 
-from .models import Programme, ProgrammeItem
+from ..models import Programme, ProgrammeItem
 
 S = Evaluation.State
 Kind = ProgrammeItem.Kind
@@ -256,7 +257,7 @@ def clean_item(values: dict) -> dict:
         errors["age_band"] = _("Välj en åldersgrupp i listan.")
     if urgency not in ("", *Urgency.values):
         errors["urgency"] = _("Välj akut eller planerat.")
-    note = str(cleaned["note"] or "").replace("\x00", "").strip()
+    note = without_nul(cleaned["note"]).strip()
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _("Anteckningen får vara högst %(max)s tecken.") % {"max": NOTE_MAX_LENGTH}
     if errors:

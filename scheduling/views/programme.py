@@ -9,9 +9,7 @@ Plain POST-redirect-GET, so the checklist is recomputed after every change, with
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
@@ -23,15 +21,16 @@ from evaluations.services import CaseStateError
 from evaluations.views import visible_case
 from mittist import pdf as shared_pdf
 
-from .minicex import (
+from ..forms import ProgrammeItemForm, VersionForm
+from ..models import Programme, ProgrammeItem
+from ..services.minicex import (
     BeforePracticeDay,
     NotSittingIn,
     can_start_minicex,
     is_evaluators_programme,
     programme_item_start_minicex,
 )
-from .models import Programme, ProgrammeItem
-from .programme import (
+from ..services.programme import (
     ProgrammeNotEmpty,
     StaleProgramme,
     can_edit_programme,
@@ -52,7 +51,6 @@ from .programme import (
     programme_update_item,
     working_time,
 )
-from .programme_forms import ProgrammeItemForm, VersionForm
 
 S = Evaluation.State
 
@@ -367,24 +365,4 @@ def programme_pdf(request, case_id):
         return _not_available(request, case)
     programme = _programme(case)
     pdf = render_programme_pdf(case, programme, _summary(_items(request, case, programme)), today=timezone.localdate())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-urlpatterns = [
-    path("arenden/<uuid:case_id>/praktikdag/program/", programme, name="programme"),
-    path("arenden/<uuid:case_id>/praktikdag/program/forslag/", programme_fill, name="programme_fill"),
-    path("arenden/<uuid:case_id>/praktikdag/program/utskrift/", programme_print, name="programme_print"),
-    path("arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/", programme_item, name="programme_item"),
-    path(
-        "arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/ta-bort/",
-        programme_item_remove, name="programme_item_remove",
-    ),
-    path("arenden/<uuid:case_id>/praktikdag/program.pdf", programme_pdf, name="programme_pdf"),
-    path(
-        "arenden/<uuid:case_id>/praktikdag/program/<uuid:item_id>/mini-cex/",
-        start_minicex, name="start_minicex",
-    ),
-]
+    return shared_pdf.pdf_response(pdf, pdf_filename(case))

@@ -11,14 +11,12 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
-needs_postgres = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: separate connections, row locks and server-side connection control "
-        "(run with CI=true); SQLite locks the whole database file",
-    ),
-]
+skip_unless_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: separate connections, row locks and server-side connection control "
+    "(run with CI=true); SQLite locks the whole database file",
+)
+needs_postgres = [pytest.mark.postgres, skip_unless_postgres]
 
 
 def run_together(*calls, timeout=60):

@@ -11,6 +11,8 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from tests.outbox.conftest import smtp  # noqa: F401 - the real SMTP server fixture, for this folder too
+
 skip_unless_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL: separate connections, row locks and server-side connection control "

@@ -19,7 +19,7 @@ from django.urls import reverse
 from evaluations.models import CaseEvent, Evaluation
 from mittist.outbox.models import Message
 from mittist.outbox.sending import retry_delay, send_due
-from tests.outbox.conftest import Handler, smtp  # noqa: F401 - the fixture, for this module
+from tests.outbox.conftest import Handler
 
 from .conftest import run_together, skip_unless_postgres
 
@@ -42,7 +42,7 @@ class RefusingHandler(Handler):
 
 
 @pytest.fixture
-def refusing_smtp(smtp):  # noqa: F811 - the imported fixture
+def refusing_smtp(smtp):
     smtp.stop()
     smtp.handler = RefusingHandler()
     smtp.start()
@@ -60,8 +60,8 @@ def accept_assignment_by_request(case, capture):
     return list(Message.objects.filter(case_id=case.pk))
 
 
-def delivered(smtp) -> Counter:
-    return Counter(rcpt for rcpt, _message in smtp.received)
+def delivered(server) -> Counter:
+    return Counter(rcpt for rcpt, _message in server.received)
 
 
 def test_refused_then_accepted_every_message_goes_out_exactly_once(

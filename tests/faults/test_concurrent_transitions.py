@@ -23,7 +23,7 @@ from .conftest import needs_postgres, run_together
 
 pytestmark = needs_postgres
 S = Evaluation.State
-ROUNDS = 3
+ROUNDS = 2
 
 
 @pytest.fixture

@@ -8,33 +8,21 @@ either came first or is refused). Each thread has its own PostgreSQL connection;
 take the case's row lock holds it a little (its audit row is written slowly).
 """
 
-import time
 from datetime import date, timedelta
 
-import pytest
 from django.core.exceptions import PermissionDenied
 
 from evaluations import services
 from evaluations.models import CaseEvent, Evaluation
 from evaluations.services import CaseStateError
 from mittist.outbox.models import Message
+from tests.concurrency import run_together
 
-from .conftest import needs_postgres, run_together
+from .conftest import needs_postgres
 
 pytestmark = needs_postgres
 S = Evaluation.State
 ROUNDS = 2
-
-
-@pytest.fixture
-def slow_audit(monkeypatch):
-    real = CaseEvent.record
-
-    def record(*args, **kwargs):
-        time.sleep(0.3)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(CaseEvent, "record", staticmethod(record))
 
 
 def actions(case, *names) -> list[str]:

@@ -7,7 +7,6 @@ One submission, one set of e-mails, one audit row; the second request lands on a
 was done, never an error page.
 """
 
-import time
 
 import pytest
 from django.test import Client
@@ -16,11 +15,12 @@ from django.urls import reverse
 from evaluations.models import CaseEvent, Evaluation
 from mittist.outbox.models import Message
 from portfolio.models import SelfEvaluationTemplate
+from tests.concurrency import run_together
 from tests.conftest import write_full_report
 from tests.portfolio.conftest import reset_storages
 from tests.portfolio.test_submission import TEMPLATE_QUESTIONS, complete_portfolio
 
-from .conftest import needs_postgres, run_together
+from .conftest import needs_postgres
 
 pytestmark = needs_postgres
 S = Evaluation.State
@@ -35,17 +35,6 @@ def _media_in_tmp(settings, tmp_path):
     reset_storages()
     yield
     reset_storages()
-
-
-@pytest.fixture
-def slow_audit(monkeypatch):
-    real = CaseEvent.record
-
-    def record(*args, **kwargs):
-        time.sleep(0.3)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(CaseEvent, "record", staticmethod(record))
 
 
 def double_click(user, url):

@@ -19,9 +19,10 @@ from django.urls import reverse
 from evaluations.models import CaseEvent, Evaluation
 from mittist.outbox.models import Message
 from mittist.outbox.sending import retry_delay, send_due
+from tests.concurrency import run_together
 from tests.outbox.conftest import Handler
 
-from .conftest import run_together, skip_unless_postgres
+from .conftest import skip_unless_postgres
 
 S = Evaluation.State
 M = Message.State

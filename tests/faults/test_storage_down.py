@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from evaluations.models import CaseEvent, Evaluation
 from portfolio.models import Document
-from tests.portfolio.conftest import REGION, MotoServer, make_docx, reset_storages, s3_storage_settings
+from tests.portfolio.conftest import REGION, make_docx, reset_storages, s3_storage_settings
 
 S = Evaluation.State
 PLAN = Document.Kind.EDUCATION_PLAN
@@ -79,21 +79,15 @@ class CuttingProxy:
                 pass
 
 
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def storage(moto, settings):
+def storage(moto_server, settings):
     """The default storage on a fresh bucket, reached through the proxy."""
     bucket = f"mittist-fault-{uuid.uuid4().hex[:16]}"
-    client = moto.client()
+    if not moto_server.running:  # another test stopped it and failed before starting it again
+        moto_server.start()
+    client = moto_server.client()
     client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    proxy = CuttingProxy(moto.port)
+    proxy = CuttingProxy(moto_server.port)
     settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(f"http://127.0.0.1:{proxy.port}", bucket)}
     reset_storages()
 

@@ -48,6 +48,11 @@ def double_click(user, url):
     return [response for _, response in results], first
 
 
+def told(response) -> list[str]:
+    """The messages this response queued for the next page."""
+    return [str(m) for m in response.wsgi_request._messages._queued_messages]
+
+
 def mails(case) -> list[tuple[str, str]]:
     return sorted(Message.objects.filter(case_id=case.pk).values_list("template", "recipient_email"))
 
@@ -63,6 +68,10 @@ def test_a_double_clicked_material_submission_submits_once(transactional_db, mak
 
     assert [r.status_code for r in responses] == [302, 302]
     assert {r.url for r in responses} == {url}
+    # One click is thanked, the other told it is already done (not that it cannot be done).
+    assert sorted(told(r) for r in responses) == [
+        ["Materialet är inskickat. Värderaren har fått e-post."], ["Materialet är redan inskickat."],
+    ]
     case.refresh_from_db()
     assert case.state == S.MATERIAL_SUBMITTED
     assert CaseEvent.objects.filter(case=case, action="material_submitted").count() == 1
@@ -83,7 +92,16 @@ def test_a_double_clicked_report_send_sends_once(transactional_db, make_case, ev
     responses, browser = double_click(evaluator.user, url)
 
     assert [r.status_code for r in responses] == [302, 302]
-    assert reverse("reports:read", args=[case.pk]) in {r.url for r in responses}
+    read_url = reverse("reports:read", args=[case.pk])
+    sent_message = (
+        "Rapporten är skickad. ST-läkaren har fått e-post, och rapporten ligger hos kvalitetsgruppen för granskning."
+    )
+    winners = [r for r in responses if told(r) == [sent_message]]
+    assert len(winners) == 1 and winners[0].url == read_url
+    (loser,) = [r for r in responses if r is not winners[0]]
+    # Told it is already sent, or (when the first had committed before the second even looked) sent
+    # straight to the report as it now reads.
+    assert told(loser) == ["Rapporten är redan skickad."] or (told(loser) == [] and loser.url == read_url)
     case.refresh_from_db()
     assert case.state == S.REPORT_DELIVERED
     assert CaseEvent.objects.filter(case=case, action="report_delivered").count() == 1

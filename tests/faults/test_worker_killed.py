@@ -58,7 +58,7 @@ def claimed() -> int:
     return Reminder.objects.filter(kind="contact_before", sent_at__isnull=False).count()
 
 
-def wait_for(condition, seconds=30.0, what=""):
+def wait_for(condition, seconds=60.0, what=""):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():

@@ -159,7 +159,14 @@ _default_db = "postgres://postgres@127.0.0.1:5432/mittist" if env_bool("CI", Fal
 DATABASE_URL = env_str("DATABASE_URL", _default_db)
 if PRODUCTION and DATABASE_URL.startswith("sqlite"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when DJANGO_ENV=production")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+# Connections are kept between requests (CONN_MAX_AGE); a kept connection the server has dropped
+# meanwhile (a restart, a fail-over, an idle timeout) is checked at the start of the next request and
+# replaced, instead of failing that request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The web server and the django-q2 worker share the file: wait for locks instead of failing.

@@ -8,6 +8,7 @@ from evaluations import services
 from evaluations.models import Evaluation, Evaluator
 from mittist.accounts.models import Role, User
 from mittist.accounts.personnummer import luhn_check_digit, parse_personnummer
+from tests.concurrency import slow_audit  # noqa: F401 - the fixture, for every folder's concurrency tests
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # One set of Playwright fixtures for every folder: two session browsers in one thread cannot start.

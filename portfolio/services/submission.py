@@ -34,6 +34,9 @@ def material_submit(*, case: Evaluation, by) -> Evaluation:
         # Rights first, then the state, so someone without rights learns nothing about the portfolio.
         require_permission(locked, by, "submit_material")
         if not can_proceed(locked.submit_material):
+            # A second click (or a second tab) meets a submitted case: say so, not that it cannot be done.
+            if locked.material_submitted_at is not None:
+                raise CaseStateError(_("Materialet är redan inskickat."))
             raise CaseStateError(_("Materialet kan inte skickas in i detta skede."))
         status = portfolio_status(locked)
         if not status.ready:

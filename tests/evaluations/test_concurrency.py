@@ -4,20 +4,18 @@ Each thread gets its own database connection, so this needs a real server with r
 (PostgreSQL); SQLite serialises whole-database writes and would prove nothing here.
 """
 
-import threading
-import time
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import translation
 
 from evaluations import services
 from evaluations.models import CaseEvent, Evaluation, Evaluator
 from evaluations.services import CaseStateError
 from mittist.accounts.models import Role
 from mittist.accounts.personnummer import parse_personnummer
+from tests.concurrency import run_together
 from tests.conftest import PASSWORD, case_fields, fictional_pnr
 
 S = Evaluation.State
@@ -33,46 +31,6 @@ pytestmark = [
 ]
 
 
-
-
-@pytest.fixture
-def slow_audit(monkeypatch):
-    """Hold each service's transaction open a little after it has taken the row lock, so that the
-    other thread is certainly waiting on the lock (not merely running after the first one)."""
-    real = CaseEvent.record
-
-    def record(*args, **kwargs):
-        time.sleep(0.3)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(CaseEvent, "record", staticmethod(record))
-
-
-def run_together(*calls):
-    """Run each call in its own thread (own DB connection), released together by a barrier.
-
-    Returns one ("ok", value) or ("error", exception) per call, in order.
-    """
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def work(index, call):
-        try:
-            with translation.override("sv"):
-                barrier.wait(timeout=10)
-                results[index] = ("ok", call())
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results
 
 
 def split(results):

@@ -258,7 +258,7 @@ def test_submitting_twice_is_refused_with_a_message_and_one_audit_row(agreed_cas
 
     response = client.post(submit_url(agreed_case), follow=True)
 
-    assert "Materialet kan inte skickas in i detta skede." in [str(m) for m in response.context["messages"]]
+    assert "Materialet är redan inskickat." in [str(m) for m in response.context["messages"]]
     assert CaseEvent.objects.filter(case=agreed_case, action="material_submitted").count() == 1
 
 

@@ -5,7 +5,6 @@ Each sweep holds its claim's transaction open a little (the relevance check is s
 other sweep meets rows that are locked mid-claim, not merely rows that were claimed long before.
 """
 
-import threading
 import time
 from collections import Counter
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from evaluations import services
 from evaluations.models import Evaluation
 from scheduling.models import Reminder
 from scheduling.services import reminders
+from tests.concurrency import run_together
 
 S = Evaluation.State
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -48,29 +48,6 @@ def slow_relevance_check(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(reminders, "planned_reminders", planned)
-
-
-def run_together(*calls):
-    """Each call in its own thread (its own connection), released at once by a barrier."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def work(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a sweep hung (deadlock?)"
-    return results
 
 
 def test_two_sweeps_at_once_mail_each_reminder_exactly_once(

@@ -239,11 +239,14 @@ class Service:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait_or_kill(self, timeout: float) -> None:
+        if self.process and self.process.poll() is None:
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -596,8 +599,12 @@ class Run:
                 time.sleep(0.3)
 
     def teardown(self) -> None:
+        # SIGTERM to every group at once, then wait for them together (a qcluster finishes its task first).
         for service in self.services:
-            service.stop()
+            service.terminate()
+        deadline = time.monotonic() + 15
+        for service in self.services:
+            service.wait_or_kill(max(deadline - time.monotonic(), 0.1))
         if self.smtp:
             self.smtp.stop()
         if self.s3:
@@ -722,6 +729,8 @@ class Run:
         self.people = django(self.env, "seed", self.run, str(count))
         staff = {p["role"]: p for p in self.people["people"] if p["role"] != "evaluator"}
         evaluators = [p for p in self.people["people"] if p["role"] == "evaluator"]
+        self.reminder_seed = threading.Thread(target=self.seed_reminder_cases)
+        self.reminder_seed.start()
         self.coordinator = self.staff_browser(staff["coordinator"], "203.0.113.2")
         self.quality = self.staff_browser(staff["quality"], "203.0.113.3")
         self.cases = [Case(n, self.run, self.web, self.s3, evaluators[n]) for n in range(count)]
@@ -748,9 +757,16 @@ class Run:
                 self.restart_killed()
             log(f"{len(self.cases)} cases: {label}")
 
+    def seed_reminder_cases(self) -> None:
+        """In a thread beside the walk (it only needs the coordinator the seed made)."""
+        self.reminder_count = 4 if self.args.full else 2
+        self.reminder_cases = django(self.env, "reminders", self.run, str(self.reminder_count))["cases"]
+
     def reminders(self) -> None:
-        count = 4 if self.args.full else 2
-        self.reminder_cases = django(self.env, "reminders", self.run, str(count))["cases"]
+        self.reminder_seed.join()
+        if not self.reminder_cases:
+            raise Failed("the reminder cases could not be made (see above)")
+        count = self.reminder_count
         self.sweeps_before = self.facts()["sweep_runs"]
         django(self.env, "schedule-now")  # both workers' schedulers see the sweep due at once
         sweeps = [subprocess.Popen([PY, str(ROOT / "deploy" / "scaleout_django.py"), "sweep"], env=self.env,
@@ -808,9 +824,11 @@ class Run:
             # sent again on its own (the server may have taken it); the office sees it and decides.
             unseen = [m["id"] for m in facts["messages"] if m["state"] == "sending" and not m["office_sees"]]
             delivered = sum(min(max(captured[r] - sent[r], 0), stuck[r]) for r in stuck)
+            kinds = sorted({m["template"] for m in facts["messages"] if m["state"] == "sending"})
             self.check("mails: stuck ones shown to the office", not unseen,
-                       f"{sum(stuck.values())} claimed by the killed worker ({delivered} reached the server first), "
-                       f"all on the dashboard's stuck list" if not unseen else f"not shown: {unseen}")
+                       f"{sum(stuck.values())} claimed by the killed worker ({delivered} reached the server first; "
+                       f"{', '.join(kinds)}), all on the dashboard's stuck list" if not unseen
+                       else f"not shown: {unseen}")
         subjects = Counter((rcpt, subject, text) for rcpt, subject, text in self.smtp.received)
         twice = [key[:2] for key, n in subjects.items() if n > 1]
         self.check("mails: no identical message twice", not twice, f"{twice[:3]}" if twice else "")

@@ -87,20 +87,21 @@ def portfolio(case_id: str) -> dict:
         section = sections[definition.code]
         data = {p.key: answer(p, definition.code) for p in definition.prompts}
         section_save(section=section, by=trainee, data=data, base_version=section.version, can_edit=lambda c: True)
+    template = recording_services.SelfEvaluationTemplate.current()
+
+    def self_evaluation(number: int) -> dict:
+        """The top of every rating scale, a sentence in every text box."""
+        return {q["key"]: str(recording_services.question_scale(q)[0]["value"]) if q.get("kind") == "rating"
+                else f"Självvärdering {number} {q['key']}." for q in template.questions}
+
+    facts = {"age_band": "65-79", "visit_type": "return", "consent_before": True, "consent_after": True,
+             "journal_note_shared": True}
     for number in (1, 2):
         recording = recording_services.recording_create(
-            case=case, by=trainee, recorded_on=today - timedelta(days=10 + number), age_band="65-79",
-            visit_type="return", consent_before=True, consent_after=True, journal_note_shared=True,
-            share_safe_reference=f"SS-{number}00",
-        )
-        template = recording_services.SelfEvaluationTemplate.current()
-        answers = {
-            q["key"]: (str(recording_services.question_scale(q)[0]["value"]) if q.get("kind") == "rating"
-                       else f"Självvärdering {number} {q['key']}.")
-            for q in template.questions
-        }
-        recording_services.self_evaluation_save(recording=recording, by=trainee, answers=answers, base_version=0,
-                                                complete=True)
+            case=case, by=trainee, recorded_on=today - timedelta(days=10 + number),
+            share_safe_reference=f"SS-{number}00", **facts)
+        recording_services.self_evaluation_save(recording=recording, by=trainee, answers=self_evaluation(number),
+                                                base_version=0, complete=True)
     link, _token = supervisor_services.supervisor_link_request(case=case, by=trainee, email=case.supervisor_email)
     statement = supervisor_services.statement_section(case)
     data = {p.key: answer(p, "F") for p in SECTION_BY_CODE["F"].prompts}

@@ -165,21 +165,22 @@ def psql(sql: str, database: str = "postgres") -> str:
     ).stdout.strip()
 
 
-def redis(*args: str) -> str:
+def redis_db(db: int):
     import redis as redis_lib
 
-    client = redis_lib.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(args[0]))
-    if args[1] == "dbsize":
-        return str(client.dbsize())
-    if args[1] == "flushdb":
-        client.flushdb()
-    return ""
+    return redis_lib.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
 
 
-def empty_redis_db() -> int:
-    for db in range(15, 0, -1):
-        if redis(str(db), "dbsize") == "0":
-            return db
+def claim_empty_redis_db(run: str) -> int:
+    """An empty Redis database (1–15), claimed with a marker key so that a second run beside this one
+    cannot take it too; flushed at the end."""
+    import random
+
+    for db in random.sample(range(1, 16), 15):
+        client = redis_db(db)
+        if client.dbsize() == 0 and client.set("mittist-scaleout-claim", run, nx=True):
+            if client.dbsize() == 1:
+                return db
     raise Failed("no empty Redis database among 1–15")
 
 
@@ -550,7 +551,7 @@ class Run:
         self.s3 = S3()
         self.s3.create_bucket(self.bucket)
         self.smtp = Mailbox()
-        self.redis_db = empty_redis_db()
+        self.redis_db = claim_empty_redis_db(self.run)
         self.env = production_env(
             database_url=f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{self.database}", s3=self.s3,
             bucket=self.bucket, smtp=self.smtp, redis_db=self.redis_db, var_dir=str(self.tmp / "var"))
@@ -603,7 +604,7 @@ class Run:
         if self.s3:
             self.s3.stop()
         if self.redis_db is not None:
-            redis(str(self.redis_db), "flushdb")
+            redis_db(self.redis_db).flushdb()
         if self.database_made:
             psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 

@@ -42,6 +42,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -889,6 +890,7 @@ class Run:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="12 cases instead of 3")
+    parser.add_argument("--keep", action="store_true", help="keep the logs and the backup even when all is well")
     parser.add_argument("--no-drill", action="store_true",
                         help="skip the backup/restore drill (deploy/backup_restore_drill.py) at the end")
     args = parser.parse_args()
@@ -909,7 +911,10 @@ def main() -> int:
         except Exception as error:  # the checks' verdict stands; say what could not be removed
             log(f"teardown: {error}")
     run.report()
-    log(f"logs in {run.tmp}")
+    if run.problems or args.keep:
+        log(f"logs (and the drill's backup) in {run.tmp}")
+    else:
+        shutil.rmtree(run.tmp, ignore_errors=True)
     if run.problems:
         print("INCONSISTENT:\n  " + "\n  ".join(run.problems))
         return 1

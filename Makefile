@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install migrate demo bench lint messages clean check-deploy otp
+.PHONY: run test install migrate demo bench lint messages clean check-deploy otp scaleout
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -36,6 +36,13 @@ test: install
 # Short mode (CI) by default; `make bench FULL=1` (or BENCH_FULL=1) for 10,000 cases and 100,000 for the sweeps.
 bench: install
 	$(PY) bench/run.py $(if $(FULL),--full,)
+
+# The production shape for real (deploy/scaleout.py): two gunicorn masters and two workers on PostgreSQL,
+# Redis, S3 (moto) and SMTP (aiosmtpd), one of each killed midway, cases from the public form to closed,
+# then the backup/restore drill. Needs PostgreSQL (127.0.0.1:5432, user postgres) and Redis (127.0.0.1:6379).
+# Short mode by default (CI runs it from tests/test_production_shape.py); `make scaleout FULL=1` for more cases.
+scaleout: install
+	$(PY) deploy/scaleout.py $(if $(FULL),--full,)
 
 lint: install
 	$(PY) -m ruff check .

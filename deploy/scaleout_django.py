@@ -152,7 +152,7 @@ def schedule_now() -> dict:
     """The reminder sweep's schedule due now: both workers' schedulers see it at their next look."""
     from django_q.models import Schedule
 
-    from scheduling.reminders import SWEEP_FUNC
+    from scheduling.services.reminders import SWEEP_FUNC
 
     return {"schedules": Schedule.objects.filter(func=SWEEP_FUNC).update(next_run=timezone.now())}
 
@@ -165,7 +165,7 @@ def facts(case_ids: list[str], reminder_case_ids: list[str]) -> dict:
     from mittist.outbox.models import Message
     from portfolio.models import Document
     from scheduling.models import Reminder
-    from scheduling.reminders import SWEEP_FUNC
+    from scheduling.services.reminders import SWEEP_FUNC
 
     messages = list(Message.objects.values("id", "template", "recipient_email", "state", "case_id", "topic"))
     cases = {str(c.pk): c.state for c in Evaluation.objects.filter(pk__in=case_ids)}

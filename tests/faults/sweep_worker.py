@@ -16,7 +16,7 @@ def main(now: str, pause: float) -> None:
     import time_machine
 
     django.setup()
-    from scheduling import reminders
+    from scheduling.services import reminders
 
     real = reminders.planned_reminders
 

@@ -485,11 +485,14 @@ MITTIST_CERTIFICATE_ISSUER = env_str("MITTIST_CERTIFICATE_ISSUER", "Svensk före
 # The read log ("Vem har läst"): the same reader reading the same thing again within this many minutes adds
 # to one row's count instead of a new row (a reload is not a new reading).
 MITTIST_READLOG_COALESCE_MINUTES = env_int("MITTIST_READLOG_COALESCE_MINUTES", 10)
+# The material's PDF is rendered by the worker; one not ready this many minutes after it was asked for is
+# shown as failed, with a button to try again (the worker is down or lost the task).
+MITTIST_MATERIAL_PDF_WAIT_MINUTES = env_int("MITTIST_MATERIAL_PDF_WAIT_MINUTES", 5)
 for _name in (
     "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
     "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
     "MITTIST_PURGE_NOTICE_DAYS", "MITTIST_PURGE_SWEEP_MINUTES", "MITTIST_REPORT_CHECK_MAX_MB",
-    "MITTIST_READLOG_COALESCE_MINUTES",
+    "MITTIST_READLOG_COALESCE_MINUTES", "MITTIST_MATERIAL_PDF_WAIT_MINUTES",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")

@@ -2,18 +2,22 @@
 
 The coordinator sees completeness and dates on the overview, never the content: the reading view
 and the PDF answer 403 to every role but the case's own trainee and, once submitted, its evaluator.
+The PDF is rendered by the worker and kept per version of the content (portfolio/services/material_pdf.py):
+`material.pdf` serves it when it is ready and otherwise shows a page that reloads itself until it is.
 """
+
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.models import Evaluation
 from evaluations.readlog import record_view
@@ -21,12 +25,16 @@ from evaluations.services import CaseStateError
 from evaluations.views import role_required, visible_case
 
 from .. import reads
-from ..pdf import build_package, pdf_filename, render_pdf
+from ..models import MaterialPdf
+from ..pdf import build_package, pdf_filename
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS, portfolio_status
+from ..services.material_pdf import is_stuck, material_pdf_for, pdf_storage
 from ..services.submission import MaterialIncomplete, material_submit
 from .purged import unless_purged
 
+logger = logging.getLogger(__name__)
 S = Evaluation.State
+PDF_REFRESH_SECONDS = 2  # how often the waiting page asks again whether the PDF is ready
 # Before the practice day is agreed the trainee may look at the check, but not submit.
 NOT_YET_STATES = {S.REGISTERED, S.EVALUATOR_ASSIGNED, S.EVALUATOR_ACCEPTED, S.CONTACT_MADE}
 
@@ -118,23 +126,51 @@ def reading(request, case_id):
     return response
 
 
+def _pdf_page(request, case, pdf):
+    """The reader's page while the worker renders the PDF (it reloads itself), or the failure with a retry."""
+    failed = pdf.status == MaterialPdf.Status.FAILED or is_stuck(pdf) or pdf.status == MaterialPdf.Status.READY
+    context = {"case": case, "failed": failed, "refresh_seconds": PDF_REFRESH_SECONDS}
+    response = render(request, "portfolio/submission/pdf_preparing.html", context, status=503 if failed else 200)
+    add_never_cache_headers(response)
+    return response
+
+
 @login_required
 @require_http_methods(["GET"])
 @unless_purged
 def reading_pdf(request, case_id):
+    """The stored PDF of the material as it reads now; until the worker has rendered it, a page that waits."""
     case, refused = _readable_case(request, case_id)
     if refused:
         return refused
-    pdf = render_pdf(build_package(case), today=timezone.localdate())
+    pdf = material_pdf_for(case)
+    if pdf.status != MaterialPdf.Status.READY:
+        return _pdf_page(request, case, pdf)
+    try:
+        handle = pdf_storage().open(pdf.file.name, "rb")
+    except Exception:  # gone from the storage, or the storage is down: the reader may try again
+        logger.exception("The stored material PDF %s of case %s could not be opened", pdf.file.name, case.pk)
+        return _pdf_page(request, case, pdf)
     record_view(request, case, reads.MATERIAL_PDF)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(case)}"'
+    response = FileResponse(handle, as_attachment=True, filename=pdf_filename(case), content_type="application/pdf")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_POST
+@unless_purged
+def reading_pdf_retry(request, case_id):
+    case, refused = _readable_case(request, case_id)
+    if refused:
+        return refused
+    material_pdf_for(case, retry=True)
+    return redirect("portfolio:reading_pdf", case.pk)
 
 
 urlpatterns = [
     path("arenden/<uuid:case_id>/skicka-in/", submit, name="submit"),
     path("arenden/<uuid:case_id>/material/", reading, name="reading"),
     path("arenden/<uuid:case_id>/material.pdf", reading_pdf, name="reading_pdf"),
+    path("arenden/<uuid:case_id>/material.pdf/forsok-igen/", reading_pdf_retry, name="reading_pdf_retry"),
 ]

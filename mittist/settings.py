@@ -256,6 +256,8 @@ MEDIA_URL = "/media-not-served/"  # documents are only ever served through permi
 
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
+    from boto3.s3.transfer import TransferConfig as _TransferConfig
+
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -271,6 +273,10 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 120),
             "max_memory_size": 5 * 1024 * 1024,
             "signature_version": "s3v4",
+            # One streamed PUT for everything the app stores (documents up to PORTFOLIO_MAX_UPLOAD_MB, PDFs):
+            # boto3's multipart upload reads every part of a file object into memory (8 MB, ten at once), so
+            # a worker's memory would grow with the file. A single PUT reads the temporary file as it sends.
+            "transfer_config": _TransferConfig(multipart_threshold=256 * 1024 * 1024, max_concurrency=4),
         },
     }
 else:

@@ -14,9 +14,13 @@ def _url_fetcher():
 
 
 def render_pdf(template: str, context: dict) -> bytes:
+    return render_html_pdf(render_to_string(template, context))
+
+
+def render_html_pdf(html: str) -> bytes:
+    """A page already rendered to HTML (see render_pdf), as a PDF."""
     import weasyprint  # heavy; loaded when a PDF is asked for
 
-    html = render_to_string(template, context)
     return weasyprint.HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=_url_fetcher()).write_pdf()
 
 

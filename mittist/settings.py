@@ -264,6 +264,8 @@ MEDIA_URL = "/media-not-served/"  # documents are only ever served through permi
 
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
+    from boto3.s3.transfer import TransferConfig as _TransferConfig
+
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -279,6 +281,10 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 120),
             "max_memory_size": 5 * 1024 * 1024,
             "signature_version": "s3v4",
+            # One streamed PUT for everything the app stores (documents up to PORTFOLIO_MAX_UPLOAD_MB, PDFs):
+            # boto3's multipart upload reads every part of a file object into memory (8 MB, ten at once), so
+            # a worker's memory would grow with the file. A single PUT reads the temporary file as it sends.
+            "transfer_config": _TransferConfig(multipart_threshold=256 * 1024 * 1024, max_concurrency=4),
         },
     }
 else:
@@ -509,11 +515,14 @@ MITTIST_CERTIFICATE_ISSUER = env_str("MITTIST_CERTIFICATE_ISSUER", "Svensk före
 # The read log ("Vem har läst"): the same reader reading the same thing again within this many minutes adds
 # to one row's count instead of a new row (a reload is not a new reading).
 MITTIST_READLOG_COALESCE_MINUTES = env_int("MITTIST_READLOG_COALESCE_MINUTES", 10)
+# The material's PDF is rendered by the worker; one not ready this many minutes after it was asked for is
+# shown as failed, with a button to try again (the worker is down or lost the task).
+MITTIST_MATERIAL_PDF_WAIT_MINUTES = env_int("MITTIST_MATERIAL_PDF_WAIT_MINUTES", 5)
 for _name in (
     "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
     "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
     "MITTIST_PURGE_NOTICE_DAYS", "MITTIST_PURGE_SWEEP_MINUTES", "MITTIST_REPORT_CHECK_MAX_MB",
-    "MITTIST_READLOG_COALESCE_MINUTES",
+    "MITTIST_READLOG_COALESCE_MINUTES", "MITTIST_MATERIAL_PDF_WAIT_MINUTES",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")

@@ -220,3 +220,38 @@ class SelfEvaluation(models.Model):
 
     def missing(self) -> list[dict]:
         return [q for q in self.template.questions if q.get("required", True) and not str(self.answers.get(q["key"], "")).strip()]
+
+
+class MaterialPdf(models.Model):
+    """The material rendered to one PDF, kept for one version of its content (portfolio/material_pdf.py).
+
+    `fingerprint` is the SHA-256 of the HTML the PDF is rendered from: the content, the reader's language
+    and the printing day. Any change before submission (or after a reopening) gives another fingerprint,
+    so a download never serves an older version. Rendered in the worker; the purge deletes the rows and
+    their files with the rest of the material.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("förbereds")
+        READY = "ready", _("klar")
+        FAILED = "failed", _("misslyckades")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="material_pdfs", verbose_name=_("ärende")
+    )
+    fingerprint = models.CharField(_("innehållets kontrollsumma"), max_length=64)
+    language = models.CharField(_("språk"), max_length=10)
+    printed_on = models.DateField(_("utskriftsdag"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(_("fil"), max_length=300, blank=True)
+    requested_at = models.DateTimeField(_("beställd"), default=timezone.now)
+    finished_at = models.DateTimeField(_("klar"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "fingerprint"], name="one_material_pdf_per_version")]
+        verbose_name = _("materialets PDF")
+        verbose_name_plural = _("materialets PDF:er")
+
+    def __str__(self):
+        return f"{self.case_id} {self.fingerprint[:12]} {self.status}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.template.loader import render_to_string
 
 from evaluations.models import Evaluation
 from mittist import pdf as shared_pdf
@@ -160,6 +161,11 @@ def pdf_filename(case: Evaluation) -> str:
     return shared_pdf.pdf_filename("mitt-i-st", case.trainee.full_name, "material")
 
 
-def render_pdf(package: Package, *, today: date) -> bytes:
+def render_html(package: Package, *, today: date) -> str:
+    """The page the PDF is rendered from, in the active language (its SHA-256 names the PDF's version)."""
     context = {"package": package, "case": package.case, "link_base": settings.SITE_URL, "today": today}
-    return shared_pdf.render_pdf("portfolio/pdf/material.html", context)
+    return render_to_string("portfolio/pdf/material.html", context)
+
+
+def render_pdf(package: Package, *, today: date) -> bytes:
+    return shared_pdf.render_html_pdf(render_html(package, today=today))

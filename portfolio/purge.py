@@ -2,9 +2,10 @@
 
 Registered in PortfolioConfig.ready():
 - `purge_material(case)`: deletes every row of the case's material — sections A–F (so the supervisor's
-  statement too), recordings with their self-evaluations, the supervisor's links and the documents —
+  statement too), recordings with their self-evaluations, the supervisor's links, the documents and
+  the stored PDFs of the material —
   and blanks the recording events' notes on the timeline (a recording's date and kind of visit). It
-  returns the documents' storage names and the case's document folder: replaced and removed documents
+  returns the documents' and PDFs' storage names and the case's document folder: replaced and removed documents
   leave old versions there on a versioned bucket, and the core deletes every one of them.
 - `holds_material(case)`: whether anything the trainee wrote or uploaded is still here;
 - the trainee's download before the purge: the material as one PDF with the documents, in one ZIP.
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from evaluations.models import CaseEvent, Evaluation
 from mittist import pdf as shared_pdf
 
-from .models import Document, Recording, Section, SupervisorLink
+from .models import Document, MaterialPdf, Recording, Section, SupervisorLink
 from .pdf import build_package, pdf_filename, render_pdf
 from .services.documents import document_storage
 
@@ -53,7 +54,9 @@ def holds_material(case: Evaluation) -> bool:
 def purge_material(case: Evaluation) -> list[str]:
     """Delete the case's material from the database; return the files for the core to delete after commit."""
     names = list(Document.objects.filter(case=case).values_list("file", flat=True))
+    names += [name for name in MaterialPdf.objects.filter(case=case).values_list("file", flat=True) if name]
     Document.objects.filter(case=case).delete()
+    MaterialPdf.objects.filter(case=case).delete()  # the rendered PDFs of the material
     Recording.objects.filter(case=case).delete()  # their self-evaluations go with them
     SupervisorLink.objects.filter(case=case).delete()
     Section.objects.filter(case=case).delete()

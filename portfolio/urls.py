@@ -44,6 +44,7 @@ urlpatterns = [
     path("arenden/<uuid:case_id>/skicka-in/", submission.submit, name="submit"),
     path("arenden/<uuid:case_id>/material/", submission.reading, name="reading"),
     path("arenden/<uuid:case_id>/material.pdf", submission.reading_pdf, name="reading_pdf"),
+    path("arenden/<uuid:case_id>/material.pdf/forsok-igen/", submission.reading_pdf_retry, name="reading_pdf_retry"),
     # purged
     path("arenden/<uuid:case_id>/material.zip", purged.material_download, name="material_download"),
 ]

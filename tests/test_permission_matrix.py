@@ -202,6 +202,9 @@ POLICY: dict[str, Row] = {
                             "a trainee's step: other roles 403 whatever the case"),
     "portfolio:reading": Row("out=login *=404 trainee,evaluator=200 coordinator,quality=403", "out=login *=405"),
     "portfolio:reading_pdf": Row("out=login *=404 trainee,evaluator=200 coordinator,quality=403", "out=login *=405"),
+    "portfolio:reading_pdf_retry": Row("out=login *=405",
+                                       "out=login *=404 trainee,evaluator=redirect coordinator,quality=403",
+                                       "asks the worker again for a PDF that failed; the readers of the PDF only"),
     "portfolio:material_download": Row("out=login *=404 trainee=200 evaluator,coordinator,quality=403",
                                        "out=login *=405", "the trainee's own copy before the purge"),
 

@@ -2,16 +2,22 @@
 
 The coordinator sees completeness and dates on the overview, never the content: the reading view
 and the PDF answer 403 to every role but the case's own trainee and, once submitted, its evaluator.
+The PDF is rendered by the worker and kept per version of the content (portfolio/services/material_pdf.py):
+`material.pdf` serves it when it is ready and otherwise shows a page that asks again until it is.
 """
+
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.models import Evaluation
 from evaluations.readlog import record_view
@@ -19,15 +25,18 @@ from evaluations.services import CaseStateError
 from evaluations.views import visible_case
 from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
-from mittist.pdf import pdf_response
 
 from .. import reads
-from ..pdf import build_package, pdf_filename, render_pdf
+from ..models import MaterialPdf
+from ..pdf import build_package, pdf_filename
 from ..selectors import MAX_RECORDINGS, MIN_RECORDINGS, portfolio_status
+from ..services.material_pdf import is_stuck, material_pdf_for, pdf_storage
 from ..services.submission import MaterialIncomplete, material_submit
 from .purged import unless_purged
 
+logger = logging.getLogger(__name__)
 S = Evaluation.State
+PDF_REFRESH_SECONDS = 2  # how often the waiting page asks whether the PDF is ready
 # Before the practice day is agreed the trainee may look at the check, but not submit.
 NOT_YET_STATES = {S.REGISTERED, S.EVALUATOR_ASSIGNED, S.EVALUATOR_ACCEPTED, S.CONTACT_MADE}
 
@@ -119,13 +128,68 @@ def reading(request, case_id):
     return response
 
 
+def _pdf_failed(pdf) -> bool:
+    return pdf.status == MaterialPdf.Status.FAILED or is_stuck(pdf)
+
+
+def _pdf_page(request, case, *, failed: bool):
+    """The reader's page while the worker renders the PDF (it asks again every few seconds, by htmx), or the
+    failure with a button to try again."""
+    context = {"case": case, "failed": failed, "refresh_seconds": PDF_REFRESH_SECONDS}
+    response = render(request, "portfolio/submission/pdf_preparing.html", context, status=503 if failed else 200)
+    add_never_cache_headers(response)
+    return response
+
+
+def _pdf_poll(request, case, pdf):
+    """The waiting page's question "is it ready?" (htmx): nothing yet (204, it asks again); ready: a note that
+    stops the asking (286) and starts the download; failed: the page reloads and shows the failure."""
+    url = reverse("portfolio:reading_pdf", args=[case.pk])
+    if pdf.status == MaterialPdf.Status.READY:
+        if request.GET.get("hamta"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+        else:
+            response = render(request, "portfolio/submission/_pdf_ready.html", {"case": case}, status=286)
+    else:
+        response = HttpResponse(status=204)
+        if _pdf_failed(pdf):
+            response["HX-Refresh"] = "true"
+    add_never_cache_headers(response)
+    return response
+
+
 @login_required
 @require_http_methods(["GET"])
 @unless_purged
 def reading_pdf(request, case_id):
+    """The stored PDF of the material as it reads now; until the worker has rendered it, a page that waits."""
     case, refused = _readable_case(request, case_id)
     if refused:
         return refused
-    pdf = render_pdf(build_package(case), today=timezone.localdate())
+    pdf = material_pdf_for(case)
+    if request.htmx:
+        return _pdf_poll(request, case, pdf)
+    if pdf.status != MaterialPdf.Status.READY:
+        return _pdf_page(request, case, failed=_pdf_failed(pdf))
+    try:
+        handle = pdf_storage().open(pdf.file.name, "rb")
+    except Exception:  # gone from the storage, or the storage is down: the reader may try again
+        logger.exception("The stored material PDF %s of case %s could not be opened", pdf.file.name, case.pk)
+        return _pdf_page(request, case, failed=True)
     record_view(request, case, reads.MATERIAL_PDF)
-    return pdf_response(pdf, pdf_filename(case))
+    response = FileResponse(handle, as_attachment=True, filename=pdf_filename(case), content_type="application/pdf")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+@unless_purged
+def reading_pdf_retry(request, case_id):
+    case, refused = _readable_case(request, case_id)
+    if refused:
+        return refused
+    material_pdf_for(case, retry=True)
+    return redirect("portfolio:reading_pdf", case.pk)
+

@@ -24,8 +24,8 @@ from django.db import connection
 from evaluations.models import Evaluation
 from mittist.outbox.models import Message
 from mittist.outbox.sending import send_due
-from scheduling.services import reminders
 from scheduling.models import Reminder
+from scheduling.services import reminders
 
 from .conftest import needs_postgres
 

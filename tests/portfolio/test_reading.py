@@ -62,6 +62,23 @@ def pdf_url(case):
     return reverse("portfolio:reading_pdf", args=[case.pk])
 
 
+def download_pdf(client, case, capture_on_commit):
+    """material.pdf as the browser gets it: the page that waits while the worker renders, then the file."""
+    url = pdf_url(case)
+    with capture_on_commit(execute=True) as queued:
+        waiting = client.get(url)
+    if waiting.get("Content-Type") == "application/pdf":  # this version was rendered before
+        return waiting
+    assert waiting.status_code == 200
+    assert "PDF:en förbereds" in waiting.content.decode()
+    assert len(queued) == 1  # the worker was asked once
+    return client.get(url)
+
+
+def pdf_content(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def questions_box(html: str) -> str:
     match = re.search(r'<section class="card next-step questions-box".*?</section>', html, re.S)
     assert match, "no highlighted box with the three questions"
@@ -191,20 +208,23 @@ def test_trainee_can_preview_before_submitting(make_case, trainee, template):  #
 # --- the PDF ---------------------------------------------------------------------------------------
 
 
-def test_pdf_is_one_attachment_that_is_not_cached(submitted_case, evaluator):
-    response = login(evaluator.user).get(pdf_url(submitted_case))
+def test_pdf_is_one_attachment_that_is_not_cached(submitted_case, evaluator, django_capture_on_commit_callbacks):
+    response = download_pdf(login(evaluator.user), submitted_case, django_capture_on_commit_callbacks)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF-")
+    content = pdf_content(response)
+    assert content.startswith(b"%PDF-")
     assert response["Content-Disposition"] == 'attachment; filename="mitt-i-st-testsson.pdf"'
     assert response["Cache-Control"] == "no-store"
-    assert len(response.content) > 5_000
+    assert len(content) > 5_000
 
 
 @needs_pdftotext
-def test_pdf_text_has_header_page_numbers_the_questions_and_the_text_as_written(submitted_case, evaluator, tmp_path):
-    text = pdf_text(login(evaluator.user).get(pdf_url(submitted_case)).content, tmp_path)
+def test_pdf_text_has_header_page_numbers_the_questions_and_the_text_as_written(submitted_case, evaluator, tmp_path,
+                                                                                django_capture_on_commit_callbacks):
+    response = download_pdf(login(evaluator.user), submitted_case, django_capture_on_commit_callbacks)
+    text = pdf_text(pdf_content(response), tmp_path)
     flat = " ".join(text.split())
 
     assert "Mitt-i-ST – material till värderaren · Tova Testsson" in flat

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from evaluations.models import Evaluation
 from portfolio.models import Section
+from portfolio.services import material_pdf
 from tests.browser.fixtures import assert_accessible, log_in, log_out, shot
 from tests.conftest import PASSWORD
 
@@ -58,6 +59,7 @@ def _pdf_pages(pdf_path, folder):
 
 
 def test_trainee_submits_and_the_evaluator_reads_and_downloads_the_pdf(page, agreed, trainee, evaluator, template,  # noqa: F811
+                                                                       monkeypatch,
                                                                        _screenshots):
     log_in(page, trainee.email, PASSWORD)
     page.goto(f"/arenden/{agreed.pk}/skicka-in/")
@@ -101,8 +103,16 @@ def test_trainee_submits_and_the_evaluator_reads_and_downloads_the_pdf(page, agr
     assert_accessible(page)
     shot(page, "reading-desktop")
 
+    # The PDF is the worker's: the link opens a page that waits, and reloads itself until the file is there.
+    queued = []
+    monkeypatch.setattr(material_pdf, "queue_task_on_commit", lambda func, *args: queued.append((func, args)))
+    page.get_by_role("link", name="Ladda ner som PDF").click()
+    expect(page.get_by_role("heading", name="PDF:en förbereds …")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "pdf-preparing")
+    assert [func for func, _args in queued] == [material_pdf.RENDER_TASK]
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Ladda ner som PDF").click()
+        material_pdf.render_material_pdf(*queued[0][1])  # the worker
     download = download_info.value
     assert download.suggested_filename == "mitt-i-st-testsson.pdf"
     pdf_path = _screenshots["dir"] / "material.pdf"

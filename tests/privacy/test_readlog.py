@@ -24,8 +24,13 @@ def submitted(make_case, trainee, definitions):
     return make_case(S.MATERIAL_SUBMITTED, trainee=trainee)
 
 
-def test_the_evaluator_reading_the_material_is_logged_page_by_page(submitted, evaluator, trainee, login):
+def test_the_evaluator_reading_the_material_is_logged_page_by_page(submitted, evaluator, trainee, login,
+                                                                     django_capture_on_commit_callbacks):
     client = login(evaluator.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        # The page that waits while the worker renders the PDF is not a reading; the PDF below is.
+        assert "PDF:en förbereds" in client.get(reverse("portfolio:reading_pdf", args=[submitted.pk])).content.decode()
+    assert reads(submitted) == []
     for url in (
         reverse("portfolio:overview", args=[submitted.pk]),
         reverse("portfolio:section", args=[submitted.pk, "B"]),

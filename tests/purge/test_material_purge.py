@@ -18,7 +18,7 @@ from evaluations.minicex.models import MiniCex
 from evaluations.models import CaseEvent, Evaluation
 from evaluations.purge import SWEEP_FUNC, SWEEP_NAME, register_purge_sweep
 from mittist.accounts.models import Role
-from portfolio.models import Document, Recording, Section, SelfEvaluation, SupervisorLink
+from portfolio.models import Document, MaterialPdf, Recording, Section, SelfEvaluation, SupervisorLink
 from scheduling.models import PracticeDayProposal, ProgrammeItem
 from tests.conftest import S
 
@@ -82,19 +82,24 @@ def test_notice_once_then_purge_after_its_period(full, trainee, mailoutbox):
     assert CaseEvent.objects.filter(case=case, action="material_purged").count() == 1
 
 
-def test_purge_removes_every_piece_of_material_and_nothing_else(full):
+def test_purge_removes_every_piece_of_material_and_nothing_else(full, trainee, django_capture_on_commit_callbacks):
     case = full.case
     minicex_before = MiniCex.objects.filter(pk=full.minicex_id).values().get()
     certificate_before = Certificate.objects.filter(case=case).values().get()
+    # The trainee has downloaded the material as a PDF: the worker rendered it and it is stored.
+    with django_capture_on_commit_callbacks(execute=True):
+        login(trainee).get(reverse("portfolio:reading_pdf", args=[case.pk]))
+    rendered = MaterialPdf.objects.get(case=case)
+    assert rendered.status == MaterialPdf.Status.READY and default_storage.exists(rendered.file.name)
     assert default_storage.exists(f"cases/{case.pk}/")
     due = ended_on(case) + timedelta(days=KEEP)
     sweep(due - timedelta(days=NOTICE))
     sweep(due)
 
-    for model in (Section, Recording, Document, SupervisorLink):
+    for model in (Section, Recording, Document, SupervisorLink, MaterialPdf):
         assert not model.objects.filter(case=case).exists(), model
     assert not SelfEvaluation.objects.filter(recording__case=case).exists()
-    for name in full.stored_names:
+    for name in [*full.stored_names, rendered.file.name]:
         assert not default_storage.exists(name)
     assert not default_storage.exists(f"cases/{case.pk}/")
     # Scheduling keeps the days and the shape of the day, not what anyone wrote.

@@ -75,3 +75,11 @@ def test_on_postgresql_the_dashboards_lists_are_read_in_order_off_their_index(ma
     plan = _plan(listing(), "enable_seqscan", "enable_sort")
     assert f"Index Scan using {index} on evaluations_evaluation" in plan, plan
     assert "Sort" not in plan, plan  # the first page without sorting every case
+
+
+def test_the_case_names_its_one_state_field_as_django_fsm_would_find_it():
+    from django_fsm import FSMFieldMixin
+
+    assert tuple(Evaluation().state_fields) == tuple(
+        f for f in Evaluation._meta.fields if isinstance(f, FSMFieldMixin)
+    )

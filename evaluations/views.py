@@ -384,7 +384,9 @@ def dashboard(request):
         "page_obj": page,
         "state_counts": [(Evaluation.State(s), n) for s, n in counts.items()],
         "registration_queue": _dashboard_rows(selectors.registration_queue().only(*DASHBOARD_ROW_COLUMNS)[:20]),
-        "flagged_registrations": list(PendingRegistration.objects.flagged().select_related("existing_case")[:20]),
+        "flagged_registrations": list(
+            PendingRegistration.objects.flagged().only("full_name", "personnummer_masked", "confirmed_at")[:20]
+        ),
         "assignment_queue": _dashboard_rows(selectors.assignment_queue().only(*DASHBOARD_ROW_COLUMNS)[:20]),
         "mail_problems": selectors.mail_needing_attention(),
         "mail_stuck_minutes": settings.MITTIST_OUTBOX_STUCK_MINUTES,

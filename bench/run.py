@@ -178,6 +178,15 @@ CLINICS = ["Vårdcentralen Kustbyn", "Hälsocentralen Fjällnära", "Vårdcentra
 REGIONS = ["halland", "skane", "vastra_gotaland", "stockholm", "norrbotten", "ostergotland", "jonkoping", "kalmar"]
 
 
+def settle_database() -> None:
+    """After bulk inserts, the statistics; on PostgreSQL also the vacuum that autovacuum runs on a table that
+    took many inserts (it marks the pages all-visible, so that counts can be read off an index alone)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
 class Data:
     """Realistic-looking cases in every state, with their trainees, evaluators, mini-CEX and survey answers."""
 
@@ -278,10 +287,7 @@ class Data:
                     for n in numbers if n % 10 == 0
                 ], batch_size=1_000)
         self.made += count
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        settle_database()
 
     def _minicex(self, n: int, trainee):
         from evaluations.minicex.models import MiniCex

@@ -97,19 +97,21 @@ def assignment_candidates(case: Evaluation) -> list[Candidate]:
 
 
 def state_counts() -> dict[str, int]:
-    rows = Evaluation.objects.values("state").annotate(n=Count("id")).order_by()
+    # COUNT(*), not COUNT(id): PostgreSQL can then count off the state index alone (an index-only scan).
+    rows = Evaluation.objects.values("state").annotate(n=Count("*")).order_by()
     counts = {row["state"]: row["n"] for row in rows}
     return {state: counts.get(state, 0) for state in Evaluation.State.values}
 
 
+# The queues show the trainee, never an evaluator (they are the cases still without one).
 def registration_queue() -> QuerySet:
-    return Evaluation.objects.with_related().filter(
+    return Evaluation.objects.select_related("trainee").filter(
         state=Evaluation.State.REGISTERED, registration_accepted_at__isnull=True
     ).order_by("registered_at")
 
 
 def assignment_queue() -> QuerySet:
-    return Evaluation.objects.with_related().filter(
+    return Evaluation.objects.select_related("trainee").filter(
         state=Evaluation.State.REGISTERED, registration_accepted_at__isnull=False
     ).order_by("registration_accepted_at")
 

@@ -345,12 +345,14 @@ def assign_evaluator(request, case_id):
 # --- coordinator ----------------------------------------------------------------------------------
 
 
-# What the dashboard's case rows show (its table and two queues): a case has some fifty columns and the page
+# What the dashboard's case rows show (its table; its two queues): a case has some fifty columns and the page
 # reads up to 65 cases with their trainees and evaluators on every visit.
 DASHBOARD_ROW_COLUMNS = (
     "state", "registration_accepted_at", "registered_at", "workplace", "region", "next_due_on", "next_due_kind",
     "material_submitted_late", "trainee__full_name", "trainee__email", "evaluator__user__full_name",
 )
+QUEUE_ROW_COLUMNS = ("state", "registration_accepted_at", "registered_at", "workplace", "region",
+                     "trainee__full_name", "trainee__email")
 
 
 def urls_by_id(viewname: str):
@@ -383,11 +385,11 @@ def dashboard(request):
         "filter_form": filter_form,
         "page_obj": page,
         "state_counts": [(Evaluation.State(s), n) for s, n in counts.items()],
-        "registration_queue": _dashboard_rows(selectors.registration_queue().only(*DASHBOARD_ROW_COLUMNS)[:20]),
+        "registration_queue": _dashboard_rows(selectors.registration_queue().only(*QUEUE_ROW_COLUMNS)[:20]),
         "flagged_registrations": list(
             PendingRegistration.objects.flagged().only("full_name", "personnummer_masked", "confirmed_at")[:20]
         ),
-        "assignment_queue": _dashboard_rows(selectors.assignment_queue().only(*DASHBOARD_ROW_COLUMNS)[:20]),
+        "assignment_queue": _dashboard_rows(selectors.assignment_queue().only(*QUEUE_ROW_COLUMNS)[:20]),
         "mail_problems": selectors.mail_needing_attention(),
         "mail_stuck_minutes": settings.MITTIST_OUTBOX_STUCK_MINUTES,
         "querystring_without_page": urlencode({k: v for k, v in request.GET.items() if k != "page"}),

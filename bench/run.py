@@ -7,8 +7,9 @@
 
 In-process, through Django's test client, against a throwaway SQLite file (/tmp/mittist-bench-pages.sqlite3,
 recreated each time) unless DATABASE_URL is set (then PostgreSQL: that database must be empty of cases,
-or pass --reset to FLUSH it). With CI=true and no DATABASE_URL it creates (dropping any old one) the
-PostgreSQL databases mittist_bench_pages and mittist_bench_reminders on CI's server at 127.0.0.1.
+or pass --reset to FLUSH it). With CI=true and no DATABASE_URL it creates the PostgreSQL databases
+mittist_bench_pages_<pid> and mittist_bench_reminders_<pid> on CI's server at 127.0.0.1 (named by the process,
+so that two benches at once do not collide) and drops them when it ends.
 BENCH_FULL=1 in the environment is the same as --full.
 
 What it prints, and writes with the machine and the date to docs/benchmarks.md:
@@ -94,6 +95,24 @@ def fresh_postgres(name: str) -> str:
     return CI_POSTGRES + name
 
 
+def own_database(kind: str) -> str:
+    """This process's CI database for `kind` ("pages", "reminders"): fresh, and dropped when the bench ends."""
+    import atexit
+
+    name = f"mittist_bench_{kind}_{os.getpid()}"
+    atexit.register(drop_postgres, name)
+    return fresh_postgres(name)
+
+
+def drop_postgres(name: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(CI_POSTGRES + "postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes", "on")
 
@@ -101,7 +120,7 @@ def in_ci() -> bool:
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mittist.settings")
     if not os.environ.get("DATABASE_URL") and in_ci():
-        os.environ["DATABASE_URL"] = fresh_postgres("mittist_bench_pages")
+        os.environ["DATABASE_URL"] = own_database("pages")
     own_sqlite = not os.environ.get("DATABASE_URL")
     if own_sqlite:
         for suffix in ("", "-wal", "-shm"):
@@ -166,6 +185,15 @@ LAST = ["Provström", "Testberg", "Exempeldahl", "Demoek", "Provsberg", "Testgra
 CLINICS = ["Vårdcentralen Kustbyn", "Hälsocentralen Fjällnära", "Vårdcentralen Centrum", "Vårdcentralen Ängen",
            "Vårdcentralen Björkhagen", "Hälsocentralen Solgården", "Vårdcentralen Älvsjö", "Vårdcentralen Öster"]
 REGIONS = ["halland", "skane", "vastra_gotaland", "stockholm", "norrbotten", "ostergotland", "jonkoping", "kalmar"]
+
+
+def settle_database() -> None:
+    """After bulk inserts, the statistics; on PostgreSQL also the vacuum that autovacuum runs on a table that
+    took many inserts (it marks the pages all-visible, so that counts can be read off an index alone)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 class Data:
@@ -268,10 +296,7 @@ class Data:
                     for n in numbers if n % 10 == 0
                 ], batch_size=1_000)
         self.made += count
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        settle_database()
 
     def _minicex(self, n: int, trainee):
         from evaluations.minicex.models import MiniCex
@@ -489,8 +514,8 @@ def run_reminder_bench(args) -> tuple[float | None, str]:
     env = dict(os.environ)
     if env.get("DATABASE_URL", "").startswith("sqlite"):
         env.pop("DATABASE_URL")  # its own throwaway file
-    elif env.get("DATABASE_URL", "").endswith("/mittist_bench_pages"):
-        env["DATABASE_URL"] = fresh_postgres("mittist_bench_reminders")  # CI: its own empty database
+    elif env.get("DATABASE_URL", "").endswith(f"/mittist_bench_pages_{os.getpid()}"):
+        env["DATABASE_URL"] = own_database("reminders")  # CI: its own empty database
     elif args.reset:
         command.append("--reset")
     child = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -11,6 +11,11 @@ is `Fold(expression)`:
 Both sides of a comparison go through the same folding, so `Fold(field)__contains=fold(word)` finds
 "Öberg" from "öberg", "oberg" or "ÖBERG". Letters that fold to more than one letter (ß → ss) are left
 alone on PostgreSQL; Swedish names do not need them.
+
+The dashboard's search does not fold its columns at query time: the user's `full_name_folded` and
+`email_folded` and the case's `workplace_folded` are `Fold(column)` as generated columns, stored and kept by the
+database on every write (PostgreSQL indexes them with pg_trgm), and compared with `fold(word)`. A change to the
+folding here therefore needs a migration that regenerates those columns.
 """
 
 import unicodedata

@@ -29,8 +29,11 @@ run: install
 otp: install
 	$(PY) manage.py demo_otp
 
+# Under CI=true (PostgreSQL, browsers) the bench's short mode runs after the suite (bench/run.py --ci);
+# the production shape (deploy/scaleout.py) runs inside the suite (tests/test_production_shape.py).
 test: install
 	$(PY) -m pytest
+	@if [ "$$CI" = "true" ]; then $(PY) bench/run.py --ci --no-write; fi
 
 # Pages, sweeps and PDFs at a small and a large size, as ratios; writes docs/benchmarks.md (bench/run.py).
 # Short mode (CI) by default; `make bench FULL=1` (or BENCH_FULL=1) for 10,000 cases and 100,000 for the sweeps.

@@ -23,7 +23,9 @@ What it prints, and writes with the machine and the date to docs/benchmarks.md:
 - over HTTP (bench/throughput.py): a 25 MB upload through gunicorn to S3 (moto) ÷ a raw boto3 upload and
   the worker's peak memory at 5 and 25 MB; gunicorn's requests/s at p95 < 250 ms, page mix ÷ bare page.
 
-Exit status 1 when a ratio misses its target (the table says which), 0 otherwise.
+Exit status 1 when a ratio misses its target (the table says which), 0 otherwise. With --ci (what
+`make test` runs under CI=true, in short mode): 1 only when a list page's query count differs between the
+sizes or a measurement breaks; a missed timing target is printed, since a shared runner's timings vary.
 """
 
 import argparse
@@ -74,6 +76,8 @@ def parse_args():
     parser.add_argument("--runs", type=int, default=15, help="timed requests per page and size")
     parser.add_argument("--reset", action="store_true", help="flush a DATABASE_URL database that has cases")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--ci", action="store_true",
+                        help="exit 1 only when a list page's query count grows with the data or a measure breaks")
     parser.add_argument("--skip-reminders", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip-http", action="store_true", help="no uploads or gunicorn throughput")
     args = parser.parse_args()
@@ -592,8 +596,10 @@ def http_rows(http) -> tuple[list[str], bool]:
     return rows, ok
 
 
-def table(args, vendor, small, large, pdfs, reminders, http=None) -> tuple[str, bool]:
+def table(args, vendor, small, large, pdfs, reminders, http=None) -> tuple[str, bool, bool]:
+    """(the table, every target met, every list page's query count the same at both sizes)."""
     ok = True
+    queries_ok = True
     rows = []
 
     def row(what, value, target, unit="×"):
@@ -633,7 +639,7 @@ def table(args, vendor, small, large, pdfs, reminders, http=None) -> tuple[str, 
     for label, count in small["queries"].items():
         big = large["queries"][label]
         same = count == big
-        ok = ok and same
+        queries_ok = queries_ok and same
         query_rows.append(f"| {label} | {count} | {big} | {'ok' if same else '**differs**'} |")
     mode = "full" if args.full else "short"
     text = "\n".join([
@@ -648,7 +654,7 @@ def table(args, vendor, small, large, pdfs, reminders, http=None) -> tuple[str, 
         "|---|---|---|---|",
         *query_rows,
     ])
-    return text, ok
+    return text, ok and queries_ok, queries_ok
 
 
 def write_doc(text: str, vendor: str, full: bool) -> None:
@@ -702,7 +708,7 @@ def main() -> int:
         say(f"Reminder sweep, 1,000 and {args.sweep_large:,} cases (bench/reminder_sweep.py)")
         reminders, _output = run_reminder_bench(args)
 
-    text, ok = table(args, vendor, small, large, pdfs, reminders, http)
+    text, ok, queries_ok = table(args, vendor, small, large, pdfs, reminders, http)
     say()
     say(text)
     say()
@@ -710,6 +716,12 @@ def main() -> int:
         write_doc(text, vendor, args.full)
         say(f"Written to {DOC.relative_to(ROOT)}")
     say(f"Total time {time.perf_counter() - started:.0f} s")
+    if args.ci:
+        # CI fails on what does not depend on the runner's speed (a list page whose query count grows with
+        # the data, a measurement that broke); a missed timing target is reported above and in the table.
+        if not ok and queries_ok:
+            say("CI: a timing target was missed on this run (see the table); not a failure on a shared runner.")
+        return 0 if queries_ok else 1
     return 0 if ok else 1
 
 

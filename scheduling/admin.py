@@ -8,6 +8,8 @@ what is pending, sent and cancelled. The sweep itself is the django-q2 schedule
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from mittist.admin import ReadOnlyAdmin
+
 from .models import Reminder
 
 
@@ -29,19 +31,10 @@ class ReminderStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "due_on", "send_on", "sent_at", "cancelled_at"]
     list_filter = [ReminderStatusFilter, "kind", "send_on"]
     search_fields = ["case__trainee__full_name", "case__trainee__email"]
     list_select_related = ["case__trainee"]
     date_hierarchy = "send_on"
     ordering = ["-send_on", "-id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from mittist.admin import ReadOnlyAdmin
 from mittist.definitions import VersionedDefinitionAdmin, localized
 
 from .models import SurveyDefinition, SurveyResponse
@@ -13,7 +14,7 @@ class SurveyDefinitionAdmin(VersionedDefinitionAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
+class SurveyResponseAdmin(ReadOnlyAdmin):
     """Read only: an answer is never added by hand, changed or deleted. Shown without its month and region,
     in key order (random), so that the admin cannot line an answer up with a case that closed."""
 
@@ -33,12 +34,3 @@ class SurveyResponseAdmin(admin.ModelAdmin):
         items = {item["key"]: item for item in obj.definition.items}
         rows = ((localized(items.get(key, {"label": key}), "label"), value) for key, value in obj.answers.items())
         return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from mittist.admin import ReadOnlyAdmin
+
 from .models import Certificate
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdmin):
     """Read only: a certificate is issued and revoked through the case page, with its audit row and e-mail."""
 
     list_display = ["trainee_name", "code", "practice_day", "issued_at", "valid"]
@@ -19,12 +21,3 @@ class CertificateAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("giltigt"))
     def valid(self, obj):
         return obj.is_valid
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

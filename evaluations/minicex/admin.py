@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from mittist.admin import ReadOnlyAdmin
 from mittist.forms import SafeTextMixin
 
 from .models import FormDefinition, MiniCex, MiniCexEvent, TrainingProfile
@@ -90,7 +91,7 @@ class MiniCexEventInline(admin.TabularInline):
 
 
 @admin.register(MiniCex)
-class MiniCexAdmin(admin.ModelAdmin):
+class MiniCexAdmin(ReadOnlyAdmin):
     """Read-only: every change to a form goes through the services and leaves an audit row."""
 
     list_display = ("performed_on", "trainee", "assessor_name", "definition", "state", "mode", "case_link")
@@ -104,15 +105,6 @@ class MiniCexAdmin(admin.ModelAdmin):
     @admin.display(description=_("Mitt-i-ST"))
     def case_link(self, obj):
         return format_html("✓") if obj.case_id else ""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrainingProfile)

@@ -162,6 +162,19 @@ def _refuse_unless_editable(request, case: Evaluation):
     return None
 
 
+def _posted_version(request, case: Evaluation):
+    """The programme version the posted page was read at, or the response that refuses the post (not editable,
+    or a page too old to say)."""
+    refused = _refuse_unless_editable(request, case)
+    if refused:
+        return None, refused
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Sidan var inaktuell. Ladda om den och försök igen."))
+        return None, redirect("scheduling:programme", case.pk)
+    return form.cleaned_data["version"], None
+
+
 def _warn_overlaps(request, item: ProgrammeItem) -> None:
     items = programme_items(item.programme)
     clashes = overlapping(items, item.start, item.end, exclude=item.pk)
@@ -261,20 +274,14 @@ def _item_page(request, case, item, form, *, conflict=None, status=200):
 @require_POST
 def programme_item_remove(request, case_id, item_id):
     case = _case(request, case_id)
-    refused = _refuse_unless_editable(request, case)
+    version, refused = _posted_version(request, case)
     if refused:
         return refused
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Sidan var inaktuell. Ladda om den och försök igen."))
-        return redirect("scheduling:programme", case.pk)
     try:
-        removed = programme_remove_item(
-            case=case, by=request.user, item_id=item_id, version=form.cleaned_data["version"]
-        )
+        removed = programme_remove_item(case=case, by=request.user, item_id=item_id, version=version)
     except StaleProgramme as stale:
         gone = not any(i.pk == item_id for i in stale.items)
-        conflict = _conflict(case, stale, form.cleaned_data["version"], unsaved="remove_gone" if gone else "remove")
+        conflict = _conflict(case, stale, version, unsaved="remove_gone" if gone else "remove")
         return _page(request, case, conflict=conflict, status=409)
     except ProgrammeItem.DoesNotExist:
         messages.info(request, _("Momentet var redan borttaget."))
@@ -290,17 +297,13 @@ def programme_item_remove(request, case_id, item_id):
 def programme_fill(request, case_id):
     """Fill SFAM's suggested day into an empty programme."""
     case = _case(request, case_id)
-    refused = _refuse_unless_editable(request, case)
+    version, refused = _posted_version(request, case)
     if refused:
         return refused
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Sidan var inaktuell. Ladda om den och försök igen."))
-        return redirect("scheduling:programme", case.pk)
     try:
-        items = programme_fill_suggestion(case=case, by=request.user, version=form.cleaned_data["version"])
+        items = programme_fill_suggestion(case=case, by=request.user, version=version)
     except StaleProgramme as stale:
-        conflict = _conflict(case, stale, form.cleaned_data["version"], unsaved="fill")
+        conflict = _conflict(case, stale, version, unsaved="fill")
         return _page(request, case, conflict=conflict, status=409)
     except (ProgrammeNotEmpty, CaseStateError) as error:
         messages.error(request, str(error))

@@ -174,6 +174,20 @@ def _remember_confirmed(request, form: MiniCex) -> None:
     request.session[SESSION_KEY] = [*forms[-19:], str(form.pk)]
 
 
+def _on_to_the_form(request, form: MiniCex):
+    """The assessor is confirmed: this browser remembers it, and the form opens."""
+    _remember_confirmed(request, form)
+    return redirect("minicex:assess_device_form", form.pk)
+
+
+def _step_refused(request, form: MiniCex, error: services.MiniCexError):
+    """A refused device step: a code asked for too soon goes back to the step; anything else to the form's page."""
+    messages.error(request, str(error))
+    if isinstance(error, services.CodeTooSoon):
+        return redirect("minicex:assess_device", form.pk)
+    return redirect("minicex:detail", form.pk)
+
+
 def _forget_confirmed(request, form: MiniCex) -> None:
     request.session[SESSION_KEY] = [f for f in request.session.get(SESSION_KEY, []) if f != str(form.pk)]
 
@@ -228,14 +242,9 @@ def assess_device(request, form_id):
     except ValidationError as error:
         form.refresh_from_db()
         return _device_page(request, form, step="code", errors=_errors(error), status=400)
-    except services.CodeTooSoon as error:
-        messages.error(request, str(error))
-        return redirect("minicex:assess_device", form.pk)
     except services.MiniCexError as error:
-        messages.error(request, str(error))
-        return redirect("minicex:detail", form.pk)
-    _remember_confirmed(request, form)
-    return redirect("minicex:assess_device_form", form.pk)
+        return _step_refused(request, form, error)
+    return _on_to_the_form(request, form)
 
 
 def _identify(request, form: MiniCex):
@@ -256,14 +265,9 @@ def _identify(request, form: MiniCex):
             return redirect("minicex:assess_device", form.pk)
     except ValidationError as error:
         return _device_page(request, form, step="identify", values=values, errors=_errors(error), status=400)
-    except services.CodeTooSoon as error:
-        messages.error(request, str(error))
-        return redirect("minicex:assess_device", form.pk)
     except services.MiniCexError as error:
-        messages.error(request, str(error))
-        return redirect("minicex:detail", form.pk)
-    _remember_confirmed(request, form)
-    return redirect("minicex:assess_device_form", form.pk)
+        return _step_refused(request, form, error)
+    return _on_to_the_form(request, form)
 
 
 @login_required

@@ -50,6 +50,13 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def require_one_or_more(*names: str) -> None:
+    """Each named setting, set above, is a count or a duration that must be 1 or more."""
+    for name in names:
+        if globals()[name] < 1:
+            raise ImproperlyConfigured(f"{name} must be 1 or more")
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -205,9 +212,7 @@ MITTIST_LOCKOUT_ADDRESS_LIMIT = env_int("MITTIST_LOCKOUT_ADDRESS_LIMIT", 30)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 AXES_HANDLER = "mittist.accounts.lockout.LockoutHandler"
-for _name in ("AXES_FAILURE_LIMIT", "MITTIST_LOCKOUT_ACCOUNT_LIMIT", "MITTIST_LOCKOUT_ADDRESS_LIMIT"):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+require_one_or_more("AXES_FAILURE_LIMIT", "MITTIST_LOCKOUT_ACCOUNT_LIMIT", "MITTIST_LOCKOUT_ADDRESS_LIMIT")
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -237,13 +242,11 @@ MITTIST_REGISTRATION_CONFIRM_HOURS = env_int("MITTIST_REGISTRATION_CONFIRM_HOURS
 MITTIST_REGISTRATIONS_PER_ADDRESS_PER_HOUR = env_int("MITTIST_REGISTRATIONS_PER_ADDRESS_PER_HOUR", 5)
 # Mails to one e-mail address from the form, so nobody can use it to flood someone's inbox.
 MITTIST_REGISTRATION_MAILS_PER_EMAIL_PER_HOUR = env_int("MITTIST_REGISTRATION_MAILS_PER_EMAIL_PER_HOUR", 3)
-for _name in (
+require_one_or_more(
     "MITTIST_PASSWORD_RESET_PER_ACCOUNT_PER_HOUR", "MITTIST_PASSWORD_RESET_PER_ADDRESS_PER_HOUR",
     "MITTIST_RECOVERY_CODES", "MITTIST_REGISTRATION_CONFIRM_HOURS", "MITTIST_REGISTRATIONS_PER_ADDRESS_PER_HOUR",
     "MITTIST_REGISTRATION_MAILS_PER_EMAIL_PER_HOUR",
-):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+)
 
 # --- Internationalisation -------------------------------------------------------------------------
 # Swedish is the source language of every string; English comes from locale/en.
@@ -333,10 +336,8 @@ MITTIST_OUTBOX_MAX_ATTEMPTS = env_int("MITTIST_OUTBOX_MAX_ATTEMPTS", 10)
 MITTIST_OUTBOX_STUCK_MINUTES = env_int("MITTIST_OUTBOX_STUCK_MINUTES", 15)
 MITTIST_OUTBOX_KEEP_DAYS = env_int("MITTIST_OUTBOX_KEEP_DAYS", 30)
 MITTIST_OUTBOX_FAILED_KEEP_DAYS = env_int("MITTIST_OUTBOX_FAILED_KEEP_DAYS", 90)
-for _name in ("MITTIST_OUTBOX_MAX_ATTEMPTS", "MITTIST_OUTBOX_STUCK_MINUTES", "MITTIST_OUTBOX_KEEP_DAYS",
-              "MITTIST_OUTBOX_FAILED_KEEP_DAYS"):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+require_one_or_more("MITTIST_OUTBOX_MAX_ATTEMPTS", "MITTIST_OUTBOX_STUCK_MINUTES", "MITTIST_OUTBOX_KEEP_DAYS",
+                    "MITTIST_OUTBOX_FAILED_KEEP_DAYS")
 
 # --- Background work (django-q2) ----------------------------------------------------------------
 # A task may run for `timeout` seconds; it is only handed out again after `retry`, well above it,
@@ -434,17 +435,14 @@ MINICEX_DEVICE_CONFIRMATION_HOURS = env_int("MINICEX_DEVICE_CONFIRMATION_HOURS",
 # How far ahead a mini-CEX may be dated; the assessor's draft saves make one audit row per this many minutes.
 MINICEX_PERFORMED_MAX_DAYS_AHEAD = env_int("MINICEX_PERFORMED_MAX_DAYS_AHEAD", 30)
 MINICEX_DRAFT_EVENT_MINUTES = env_int("MINICEX_DRAFT_EVENT_MINUTES", 10)
-for _name in ("MITTIST_ASSIGNMENT_ANSWER_DAYS", "MINICEX_LINK_DAYS", "MINICEX_LINK_EXTEND_WINDOW_DAYS",
-              "MINICEX_CODE_MINUTES", "MINICEX_CODE_RESEND_MINUTES", "MINICEX_DEVICE_CONFIRMATION_HOURS",
-              "MINICEX_PERFORMED_MAX_DAYS_AHEAD", "MINICEX_DRAFT_EVENT_MINUTES"):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+require_one_or_more("MITTIST_ASSIGNMENT_ANSWER_DAYS", "MINICEX_LINK_DAYS", "MINICEX_LINK_EXTEND_WINDOW_DAYS",
+                    "MINICEX_CODE_MINUTES", "MINICEX_CODE_RESEND_MINUTES", "MINICEX_DEVICE_CONFIRMATION_HOURS",
+                    "MINICEX_PERFORMED_MAX_DAYS_AHEAD", "MINICEX_DRAFT_EVENT_MINUTES")
 
 # Autosave writes often: the portfolio's and the report's saves by one person within this many minutes of the
 # last make one row on the timeline.
 MITTIST_AUTOSAVE_EVENT_MINUTES = env_int("MITTIST_AUTOSAVE_EVENT_MINUTES", 15)
-if MITTIST_AUTOSAVE_EVENT_MINUTES < 1:
-    raise ImproperlyConfigured("MITTIST_AUTOSAVE_EVENT_MINUTES must be 1 or more")
+require_one_or_more("MITTIST_AUTOSAVE_EVENT_MINUTES")
 
 # --- Deadlines and reminders (scheduling) -------------------------------------------------------
 # The practice day should be agreed within four weeks of the first contact (advice, not a rule), and
@@ -518,14 +516,12 @@ MITTIST_READLOG_COALESCE_MINUTES = env_int("MITTIST_READLOG_COALESCE_MINUTES", 1
 # The material's PDF is rendered by the worker; one not ready this many minutes after it was asked for is
 # shown as failed, with a button to try again (the worker is down or lost the task).
 MITTIST_MATERIAL_PDF_WAIT_MINUTES = env_int("MITTIST_MATERIAL_PDF_WAIT_MINUTES", 5)
-for _name in (
+require_one_or_more(
     "MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW", "MITTIST_REPORT_KEEP_DAYS_MAX", "MITTIST_MATERIAL_KEEP_DAYS_AFTER_END",
     "MITTIST_REPORT_SHARE_DAYS", "MITTIST_VERIFY_ATTEMPTS_PER_HOUR", "MITTIST_SURVEY_MIN_GROUP",
     "MITTIST_PURGE_NOTICE_DAYS", "MITTIST_PURGE_SWEEP_MINUTES", "MITTIST_REPORT_CHECK_MAX_MB",
     "MITTIST_READLOG_COALESCE_MINUTES", "MITTIST_MATERIAL_PDF_WAIT_MINUTES",
-):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+)
 if MITTIST_PURGE_NOTICE_DAYS >= MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW:
     raise ImproperlyConfigured("MITTIST_PURGE_NOTICE_DAYS must be less than MITTIST_REPORT_KEEP_DAYS_AFTER_REVIEW")
 

@@ -38,6 +38,8 @@ core should show or do for it. The core only ever calls what is registered here.
   the person the app holds (the cases are all ended and locked), inside the erasure's transaction; returns
   storage names to delete after it (as a purger does). The core's own eraser runs last and anonymises the
   case (a tombstone: state, dates, region) and the account. Must be safe to run twice.
+- `register_personal_data(key, label, module, order)`: both of the above at one order, for an app whose module
+  (its personal_data.py) has `export` and `erase`.
 - `register_after_change(event, task)`: the dotted path of a background task that takes the case's id
   (and the event's arguments) and runs after every committed `event`: "state_changed" (any transition)
   or "practice_day_changed" (agreed, moved, or the case ended with a day planned).
@@ -204,6 +206,12 @@ def register_data_exporter(key: str, label, export: Callable, order: int = 50) -
 def register_data_eraser(erase: Callable, order: int = 50) -> None:
     _add_once(registry.data_erasers, DataEraser(erase, order))
     registry.data_erasers.sort(key=lambda e: e.order)
+
+
+def register_personal_data(key: str, label, module, order: int = 50) -> None:
+    """An app's part of the trainee's own data, `module.export` and `module.erase`, both at `order`."""
+    register_data_exporter(key, label, module.export, order)
+    register_data_eraser(module.erase, order)
 
 
 def register_after_change(event: str, task: str) -> None:

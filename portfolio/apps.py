@@ -35,14 +35,13 @@ class PortfolioConfig(AppConfig):
         register_material_holder(holds_material)
         register_material_download(_("Hämta materialet (PDF och dokument, ZIP)"), "portfolio:material_download", 10)
 
-        from evaluations.extensions import register_data_eraser, register_data_exporter
+        from evaluations.extensions import register_personal_data
 
         from . import personal_data
         from .reads import register_read_kinds
 
         # The trainee's own data: the portfolio's part of the download and of the erasure.
-        register_data_exporter("portfolio", _("Portföljen, inspelningarna och dokumenten"), personal_data.export, 10)
-        register_data_eraser(personal_data.erase, 10)
+        register_personal_data("portfolio", _("Portföljen, inspelningarna och dokumenten"), personal_data, 10)
         register_read_kinds()
 
         from evaluations.extensions import register_case_panel

@@ -58,14 +58,12 @@ class SchedulingConfig(AppConfig):
         register_material_holder(holds_material)
         from django.utils.translation import gettext_lazy as _
 
-        from evaluations.extensions import register_data_eraser, register_data_exporter
+        from evaluations.extensions import register_personal_data
 
         from . import personal_data
 
         # The trainee's own data: the proposed days and the programme; their comments erased with the person.
-        register_data_exporter("practice_day", _("Praktikdagen: föreslagna datum och programmet"),
-                               personal_data.export, 20)
-        register_data_eraser(personal_data.erase, 20)
+        register_personal_data("practice_day", _("Praktikdagen: föreslagna datum och programmet"), personal_data, 20)
 
         from evaluations.extensions import register_case_link, register_case_panel, register_minicex_back_link
 

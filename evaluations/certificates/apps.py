@@ -9,11 +9,10 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
-        from evaluations.extensions import register_data_eraser, register_data_exporter
+        from evaluations.extensions import register_personal_data
 
         from . import personal_data
 
         personal_data.register_read_kinds()
         # The trainee's own data: the certificate and its PDF; erased with the rest of the person.
-        register_data_exporter("certificate", _("Intyget"), personal_data.export, 40)
-        register_data_eraser(personal_data.erase, 40)
+        register_personal_data("certificate", _("Intyget"), personal_data, 40)

@@ -9,10 +9,9 @@ class MiniCexConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
-        from evaluations.extensions import register_data_eraser, register_data_exporter
+        from evaluations.extensions import register_personal_data
 
         from . import personal_data
 
         # The trainee's own data: every mini-CEX form of theirs, case or not; erased with the person.
-        register_data_exporter("minicex", _("Dina mini-CEX"), personal_data.export, 50)
-        register_data_eraser(personal_data.erase, 50)
+        register_personal_data("minicex", _("Dina mini-CEX"), personal_data, 50)

@@ -9,11 +9,10 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
-        from evaluations.extensions import register_data_eraser, register_data_exporter
+        from evaluations.extensions import register_personal_data
 
         from . import personal_data, reads
 
         reads.register_read_kinds()
         # The trainee's own data: the delivered report, its PDF and the share links; erased with the person.
-        register_data_exporter("report", _("Rapporten och dina delningslänkar"), personal_data.export, 30)
-        register_data_eraser(personal_data.erase, 30)
+        register_personal_data("report", _("Rapporten och dina delningslänkar"), personal_data, 30)

@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class VersionConflict(Exception):
@@ -45,6 +47,14 @@ def differences(obj, answers: dict) -> dict[str, str]:
 
 def form_errors_reply(form) -> JsonResponse:
     return JsonResponse({"errors": {key: [str(e) for e in errors] for key, errors in form.errors.items()}}, status=400)
+
+
+def signed_out_reply() -> JsonResponse:
+    """401: the session ended while the page was open; the text stays in the browser until the user signs in."""
+    return JsonResponse({
+        "error": _("Du är utloggad – texten finns kvar i webbläsaren. Logga in i en ny flik och tryck Spara."),
+        "login_url": reverse("accounts:login"),
+    }, status=401)
 
 
 def autosave_reply(

@@ -22,7 +22,7 @@ from evaluations.extensions import panels_for, registry, trainee_questions
 from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
 from evaluations.views import visible_case
-from mittist.autosave import autosave_reply, base_version, differences, form_errors_reply
+from mittist.autosave import autosave_reply, base_version, differences, form_errors_reply, signed_out_reply
 from mittist.forms import add_validation_error
 from mittist.pdf import pdf_filename
 
@@ -124,10 +124,7 @@ def _forbidden():
 def autosave(request, case_id):
     """JSON only, also when signed out (401), so that autosave.js keeps the text instead of following a redirect."""
     if not request.user.is_authenticated:
-        return JsonResponse({
-            "error": _("Du är utloggad – texten finns kvar i webbläsaren. Logga in i en ny flik och tryck Spara."),
-            "login_url": reverse("accounts:login"),
-        }, status=401)
+        return signed_out_reply()
     try:
         case = visible_case(request, case_id)
     except Http404:

@@ -4,11 +4,11 @@ The machinery is mittist.autosave (the report uses it too); a portfolio error is
 """
 
 from mittist.autosave import autosave_reply as _autosave_reply
-from mittist.autosave import base_version, clock, differences, form_errors_reply
+from mittist.autosave import base_version, clock, differences, form_errors_reply, signed_out_reply
 
 from ..services.common import PortfolioError
 
-__all__ = ["autosave_reply", "base_version", "clock", "differences", "form_errors_reply"]
+__all__ = ["autosave_reply", "base_version", "clock", "differences", "form_errors_reply", "signed_out_reply"]
 
 
 def autosave_reply(save, answers, *, forbidden):

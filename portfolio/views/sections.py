@@ -26,7 +26,7 @@ from ..models import Document, Section
 from ..sections import TRAINEE_SECTIONS
 from ..services.common import PortfolioError, ensure_sections
 from ..services.sections import SectionConflict, section_save
-from .autosave import autosave_reply, base_version, differences, form_errors_reply
+from .autosave import autosave_reply, base_version, differences, form_errors_reply, signed_out_reply
 from .purged import unless_purged
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -193,10 +193,7 @@ def section_autosave(request, case_id, code):
     """JSON only: 200 {version, saved_at}, 409 {conflict, version, answers, saved_at}, 400 {errors},
     401/403/404 {error: the message to show}."""
     if not request.user.is_authenticated:
-        return JsonResponse({
-            "error": _("Du är utloggad – texten finns kvar i webbläsaren. Logga in i en ny flik och tryck Spara."),
-            "login_url": reverse("accounts:login"),
-        }, status=401)
+        return signed_out_reply()
     try:
         case = visible_case(request, case_id)
         section = _trainee_section(case, code)

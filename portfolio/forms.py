@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from evaluations.forms import DateInput
 from evaluations.models import Evaluation
+from mittist.autosave import differences
 from mittist.durations import durations
 from mittist.forms import SafeTextMixin
 from mittist.text import clean_text
@@ -102,6 +103,17 @@ class SectionForm(SafeTextMixin, forms.Form):
         self.conflicts = conflicts or {}
         for prompt in definition.prompts:
             self.fields[prompt.key] = self._field(prompt)
+
+    @classmethod
+    def showing_conflicts(cls, definition: SectionDef, data, saved, answers: dict):
+        """After a stale save: the posted form marking each field where the `saved` text differs, or None when
+        the other window saved exactly this text (nothing to choose between)."""
+        changed = differences(saved, answers)
+        if not changed:
+            return None
+        form = cls(definition, data, conflicts=changed)
+        form.is_valid()
+        return form
 
     @staticmethod
     def _field(prompt: Prompt) -> forms.Field:

@@ -26,7 +26,7 @@ from ..models import Document, Section
 from ..sections import TRAINEE_SECTIONS
 from ..services.common import PortfolioError, ensure_sections
 from ..services.sections import SectionConflict, section_save
-from .autosave import autosave_reply, base_version, differences, form_errors_reply, signed_out_reply
+from .autosave import autosave_reply, base_version, form_errors_reply, signed_out_reply
 from .purged import unless_purged
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -169,12 +169,9 @@ def _save_section_form(request, case, section):
         )
     except SectionConflict as conflict:
         current = conflict.section
-        changed = differences(current, answers)
-        if changed:
-            form = SectionForm(section.definition, request.POST, conflicts=changed)
-            form.is_valid()
-            return _render_section(request, case, current, form, version=current.version, status=409, conflict=True)
-        # The other window saved exactly this text: nothing to choose between.
+        shown = SectionForm.showing_conflicts(section.definition, request.POST, current, answers)
+        if shown is not None:
+            return _render_section(request, case, current, shown, version=current.version, status=409, conflict=True)
     except PortfolioError as error:
         form.add_error(None, str(error))
         return _render_section(request, case, section, form, version=posted_version, status=400)

@@ -34,7 +34,7 @@ from ..services import supervisor as services
 from ..services.common import PortfolioError, ensure_sections
 from ..services.sections import SectionConflict
 from ..services.supervisor import StatementIncomplete, statement_section
-from .autosave import autosave_reply, base_version, clock, differences, form_errors_reply
+from .autosave import autosave_reply, base_version, clock, form_errors_reply
 from .purged import unless_purged
 
 SESSION_KEY = "supervisor_links"
@@ -241,12 +241,9 @@ def _save(request, link, section):
         services.supervisor_statement_save(link=link, by=request.user, data=answers, base_version=base_version(request.POST))
     except SectionConflict as conflict:
         current = conflict.section
-        changed = differences(current, answers)
-        if changed:
-            form = SectionForm(section.definition, request.POST, conflicts=changed)
-            form.is_valid()
-            return _statement_page(request, link, section=current, form=form, conflict=True, status=409)
-        # The other window saved exactly this text: nothing to choose between.
+        shown = SectionForm.showing_conflicts(section.definition, request.POST, current, answers)
+        if shown is not None:
+            return _statement_page(request, link, section=current, form=shown, conflict=True, status=409)
     except PermissionDenied:
         if statement_section(link.case).is_locked:
             return _already_submitted(request, link)

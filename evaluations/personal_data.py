@@ -168,11 +168,13 @@ class _Sink:
         return chunk
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, number = name, 2
+def unique_name(name: str, taken: set[str], folder: str = "") -> str:
+    """`folder` + `name` as a ZIP entry not yet in `taken` (and now in it): a repeated name gets " (2)", " (3)"…
+    before its extension."""
+    candidate, number = folder + name, 2
     while candidate in taken:
         stem, dot, ext = name.rpartition(".")
-        candidate = f"{stem} ({number}).{ext}" if dot and stem else f"{name} ({number})"
+        candidate = folder + (f"{stem} ({number}).{ext}" if dot and stem else f"{name} ({number})")
         number += 1
     taken.add(candidate)
     return candidate
@@ -194,7 +196,7 @@ def stream_zip(data: dict, files):
                 logger.exception("Personal data export: could not add %s", name)
                 missing.append(name)
                 continue
-            archive.writestr(_unique(name, taken), content)
+            archive.writestr(unique_name(name, taken), content)
             yield sink.take()
         if missing:
             text = _("Följande filer kunde inte hämtas just nu. Försök igen om en stund:") + "\n" + "\n".join(missing)

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from evaluations.models import CaseEvent, Evaluation
+from evaluations.personal_data import unique_name
 from mittist import pdf as shared_pdf
 
 from .models import Document, MaterialPdf, Recording, Section, SupervisorLink
@@ -73,13 +74,7 @@ def zip_filename(case: Evaluation) -> str:
 
 def _entry_name(document: Document, taken: set[str]) -> str:
     name = document.original_name or f"{slugify(document.get_kind_display()) or document.kind}"
-    candidate, number = f"dokument/{name}", 2
-    while candidate in taken:
-        stem, dot, ext = name.rpartition(".")
-        candidate = f"dokument/{stem} ({number}).{ext}" if dot and stem else f"dokument/{name} ({number})"
-        number += 1
-    taken.add(candidate)
-    return candidate
+    return unique_name(name, taken, folder="dokument/")
 
 
 def material_zip(case: Evaluation):

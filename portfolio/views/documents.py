@@ -76,6 +76,12 @@ def _refuse(request, back: str, kind: str, message: str):
     return redirect(back)
 
 
+def _done(request, back: str, kind: str, said: dict):
+    """Back to the page the form was on, with the document kind's own success message."""
+    messages.success(request, said[kind])
+    return redirect(back)
+
+
 def _content_length(request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -117,12 +123,10 @@ def _receive_upload(request, *, case, kind, handler, back):
         return _refuse(request, back, kind, rejected.message)
     except (DocumentStorageError, PortfolioError) as error:
         return _refuse(request, back, kind, str(error))
-    done = {
+    return _done(request, back, kind, {
         Document.Kind.EDUCATION_PLAN: _("Utbildningsplanen är uppladdad."),
         Document.Kind.PHOTO: _("Fotot är uppladdat."),
-    }[kind]
-    messages.success(request, done)
-    return redirect(back)
+    })
 
 
 @require_POST
@@ -135,12 +139,10 @@ def remove(request, case_id, kind):
         document_remove(case=case, kind=kind, by=request.user)
     except PortfolioError as error:
         return _refuse(request, back, kind, str(error))
-    done = {
+    return _done(request, back, kind, {
         Document.Kind.EDUCATION_PLAN: _("Utbildningsplanen är borttagen."),
         Document.Kind.PHOTO: _("Fotot är borttaget."),
-    }[kind]
-    messages.success(request, done)
-    return redirect(back)
+    })
 
 
 def content_disposition(filename: str) -> str:

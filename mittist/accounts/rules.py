@@ -3,29 +3,16 @@ import rules
 from .models import Role
 
 
-@rules.predicate
-def is_coordinator(user):
-    return user.is_authenticated and user.role == Role.COORDINATOR
+def _has_role(role: str, name: str) -> rules.Predicate:
+    """Signed in with this role."""
+    return rules.Predicate(lambda user: user.is_authenticated and user.role == role, name=name)
 
 
-@rules.predicate
-def is_trainee(user):
-    return user.is_authenticated and user.role == Role.TRAINEE
-
-
-@rules.predicate
-def is_evaluator(user):
-    return user.is_authenticated and user.role == Role.EVALUATOR
-
-
-@rules.predicate
-def is_quality_reviewer(user):
-    return user.is_authenticated and user.role == Role.QUALITY
-
-
-@rules.predicate
-def is_supervisor(user):
-    return user.is_authenticated and user.role == Role.SUPERVISOR
+is_coordinator = _has_role(Role.COORDINATOR, "is_coordinator")
+is_trainee = _has_role(Role.TRAINEE, "is_trainee")
+is_evaluator = _has_role(Role.EVALUATOR, "is_evaluator")
+is_quality_reviewer = _has_role(Role.QUALITY, "is_quality_reviewer")
+is_supervisor = _has_role(Role.SUPERVISOR, "is_supervisor")
 
 
 @rules.predicate

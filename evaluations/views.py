@@ -489,15 +489,23 @@ def trainee_home(request):
 def evaluator_home(request):
     cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by(
         F("next_due_on").asc(nulls_last=True), "-registered_at"))
+    case_url = urls_by_id("evaluations:case_detail")
+    to_answer, ongoing, finished = [], [], []
     for case in cases:
+        case.url = case_url(case.pk)
+        done = case.is_ended or case.state in Evaluation.QUALITY_VISIBLE_STATES
+        if done:
+            finished.append(case)
+        if case.state == Evaluation.State.EVALUATOR_ASSIGNED:
+            to_answer.append(case)
+        elif not done:
+            ongoing.append(case)
+    # Each list shows only its own columns: the steps of the requests, the line of what to do of the others.
+    for case in to_answer:
         case.user_actions = available_actions(case, request.user)
+    for case in ongoing:
         case.evaluator_todo = evaluator_todo(case)
-    finished = [c for c in cases if c.is_ended or c.state in Evaluation.QUALITY_VISIBLE_STATES]
-    context = {
-        "to_answer": [c for c in cases if c.state == Evaluation.State.EVALUATOR_ASSIGNED],
-        "ongoing": [c for c in cases if c.state != Evaluation.State.EVALUATOR_ASSIGNED and c not in finished],
-        "finished": finished,
-    }
+    context = {"to_answer": to_answer, "ongoing": ongoing, "finished": finished}
     return render(request, "evaluations/evaluator_home.html", context)
 
 

@@ -45,9 +45,11 @@ from .timeline import case_steps, evaluator_todo
 PAGE_SIZE = 25
 
 
-def visible_case(request, case_id) -> Evaluation:
-    """Someone else's case is indistinguishable from one that does not exist."""
-    return get_object_or_404(Evaluation.objects.visible_to(request.user).with_related(), pk=case_id)
+def visible_case(request, case_id, *related) -> Evaluation:
+    """Someone else's case is indistinguishable from one that does not exist. `related`: one-to-ones the page
+    reads anyway (select_related), in the same query."""
+    cases = Evaluation.objects.visible_to(request.user).with_related()
+    return get_object_or_404(cases.select_related(*related) if related else cases, pk=case_id)
 
 
 def redirect_after_step(request, case: Evaluation):
@@ -238,7 +240,8 @@ SURVEY_EVENTS = ("survey_answered", "closed")
 
 @login_required
 def case_detail(request, case_id, bound_actions=None, status=200):
-    case = visible_case(request, case_id)
+    # The report and the certificate: the page's cards and steps ask for them (report_of, certificate_of).
+    case = visible_case(request, case_id, "report", "certificate")
     steps_with_pages = page_actions(case, request.user)
     survey_time = request.user.has_perm("evaluations.see_survey_events", case)
     events = case.events.select_related("actor")

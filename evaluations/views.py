@@ -506,8 +506,10 @@ def evaluator_home(request):
     # Each list shows only its own columns: the steps of the requests, the line of what to do of the others.
     for case in to_answer:
         case.user_actions = available_actions(case, request.user)
+    write_url = urls_by_id("reports:write")
     for case in ongoing:
         case.evaluator_todo = evaluator_todo(case)
+        case.write_url = write_url(case.pk) if request.user.has_perm("reports.write", case) else ""
     context = {"to_answer": to_answer, "ongoing": ongoing, "finished": finished}
     return render(request, "evaluations/evaluator_home.html", context)
 

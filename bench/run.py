@@ -4,6 +4,7 @@
     make bench                 # short mode (CI): 100 vs 2,000 cases, sweeps at 1,000 vs 10,000
     make bench FULL=1          # full mode (by hand): 100 vs 10,000 cases, sweeps at 1,000 vs 100,000
     .venv/bin/python bench/run.py [--full] [--large N] [--runs N] [--reset] [--no-write]
+    .venv/bin/python bench/run.py --throughput-only   # only gunicorn's mix ÷ bare; a DATABASE_URL of your own keeps the seeded cases for the next run
 
 In-process, through Django's test client, against a throwaway SQLite file (/tmp/mittist-bench-pages.sqlite3,
 recreated each time) unless DATABASE_URL is set (then PostgreSQL: that database must be empty of cases,

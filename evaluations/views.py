@@ -218,10 +218,15 @@ class BoundAction:
     open: bool = False
 
 
-def available_actions(case: Evaluation, user, bound: dict | None = None) -> list[BoundAction]:
+def user_transitions(case: Evaluation, user) -> list:
+    """The steps this user may take on the case now (each a permission check): asked once a page."""
+    return list(case.get_available_user_state_transitions(user))
+
+
+def available_actions(case: Evaluation, user, bound: dict | None = None, transitions=None) -> list[BoundAction]:
     bound = bound or {}
     result = []
-    for transition in case.get_available_user_state_transitions(user):
+    for transition in user_transitions(case, user) if transitions is None else transitions:
         action = ACTIONS.get(transition.name)
         if not action:
             continue
@@ -230,8 +235,9 @@ def available_actions(case: Evaluation, user, bound: dict | None = None) -> list
     return result
 
 
-def page_actions(case: Evaluation, user) -> list[str]:
-    return [t.name for t in case.get_available_user_state_transitions(user) if t.name in PAGE_ACTIONS]
+def page_actions(case: Evaluation, user, transitions=None) -> list[str]:
+    transitions = user_transitions(case, user) if transitions is None else transitions
+    return [t.name for t in transitions if t.name in PAGE_ACTIONS]
 
 
 # How a case ended says whether its survey was answered, and when: hidden from those who read the answers.
@@ -242,7 +248,8 @@ SURVEY_EVENTS = ("survey_answered", "closed")
 def case_detail(request, case_id, bound_actions=None, status=200):
     # The report and the certificate: the page's cards and steps ask for them (report_of, certificate_of).
     case = visible_case(request, case_id, "report", "certificate")
-    steps_with_pages = page_actions(case, request.user)
+    transitions = user_transitions(case, request.user)
+    steps_with_pages = page_actions(case, request.user, transitions)
     survey_time = request.user.has_perm("evaluations.see_survey_events", case)
     events = case.events.select_related("actor")
     if not survey_time:
@@ -250,7 +257,7 @@ def case_detail(request, case_id, bound_actions=None, status=200):
     context = {
         "case": case,
         "steps": case_steps(case, for_trainee=is_case_trainee(request.user, case), survey_time=survey_time),
-        "actions": available_actions(case, request.user, bound_actions),
+        "actions": available_actions(case, request.user, bound_actions, transitions),
         "page_actions": steps_with_pages,
         "links": case_links(case, request.user, steps_with_pages),
         "events": events,
@@ -475,11 +482,12 @@ def trainee_home(request):
         # A BT doctor has no Mitt-i-ST (that is for ST); their start page is their mini-CEX.
         return redirect("minicex:list")
     current = next((c for c in cases if not c.is_ended), cases[0] if cases else None)
-    steps_with_pages = page_actions(current, request.user) if current else []
+    transitions = user_transitions(current, request.user) if current else []
+    steps_with_pages = page_actions(current, request.user, transitions) if current else []
     context = {
         "case": current,
         "steps": case_steps(current, for_trainee=True) if current else [],
-        "actions": available_actions(current, request.user) if current else [],
+        "actions": available_actions(current, request.user, transitions=transitions) if current else [],
         "page_actions": steps_with_pages,
         "links": case_links(current, request.user, steps_with_pages),
         "side_panels": panels_for(registry.case_panels, request, current, "trainee_home") if current else [],

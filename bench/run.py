@@ -4,6 +4,7 @@
     make bench                 # short mode (CI): 100 vs 2,000 cases, sweeps at 1,000 vs 10,000
     make bench FULL=1          # full mode (by hand): 100 vs 10,000 cases, sweeps at 1,000 vs 100,000
     .venv/bin/python bench/run.py [--full] [--large N] [--runs N] [--reset] [--no-write]
+    .venv/bin/python bench/run.py --throughput-only   # only gunicorn's mix ÷ bare; a DATABASE_URL of your own keeps the seeded cases for the next run
 
 In-process, through Django's test client, against a throwaway SQLite file (/tmp/mittist-bench-pages.sqlite3,
 recreated each time) unless DATABASE_URL is set (then PostgreSQL: that database must be empty of cases,
@@ -80,6 +81,9 @@ def parse_args():
                         help="exit 1 only when a list page's query count grows with the data or a measure breaks")
     parser.add_argument("--skip-reminders", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip-http", action="store_true", help="no uploads or gunicorn throughput")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only gunicorn's throughput (mix ÷ bare) at the large size; a DATABASE_URL database "
+                             "seeded by an earlier --throughput-only run is used again as it is")
     args = parser.parse_args()
     args.large = args.large or (10_000 if args.full else 2_000)
     args.sweep_large = 100_000 if args.full else 10_000
@@ -443,18 +447,12 @@ def measure_round(data, runs: int) -> dict:
     return result
 
 
-def measure_pdfs() -> dict:
-    """The material PDF and the report PDF of one long package (every section filled with long text, four
-    recordings with self-evaluations, a full report), each rendered as the product renders it."""
-    from unittest import mock
-
+def long_package_case():
+    """A case held on its practice day with one long package: every section filled with long text, four
+    recordings with self-evaluations (what the PDFs and the throughput's case page show)."""
     from django.utils import timezone
 
-    from evaluations import notifications
     from evaluations.models import Evaluation
-    from evaluations.reports import services as report_services
-    from evaluations.reports.pdf import render_report_pdf
-    from mittist.accounts.models import Role, User
     from portfolio.management.commands.seed_demo_portfolio import Command as SeedPortfolio
     from portfolio.sections import SECTIONS
     from portfolio.services.common import ensure_sections
@@ -486,15 +484,35 @@ def measure_pdfs() -> dict:
             case=case, recorded_on=timezone.localdate() - timedelta(days=60 + n), age_band="18-44", visit_type="planned",
             consent_before=True, consent_after=True, journal_note_shared=True, share_safe_reference=f"BENCH-{n}",
         )
-    results = {"case": case}
-    flow = throughput.measure_material_pdf(case, client_for(case.evaluator.user))  # in the worker, and per request
-    results.update(material_pdf=flow["render"], material_flow=flow, material_pages=pdf_pages(flow["content"]))
+    return case, long_text
+
+
+def full_report(case, long_text):
+    """The case's report with every answer written (long_text), saved by its evaluator."""
+    from unittest import mock
+
+    from evaluations import notifications
+    from evaluations.reports import services as report_services
+    from mittist.accounts.models import Role, User
 
     evaluator = case.evaluator.user if case.evaluator else User.objects.filter(role=Role.EVALUATOR).first()
     with mock.patch.object(notifications, "queue"):
         report = report_services.report_for(case)
         answers = {key: long_text for key in report.keys}
-        report = report_services.report_save(report=report, by=evaluator, data=answers, base_version=report.version)
+        return report_services.report_save(report=report, by=evaluator, data=answers, base_version=report.version)
+
+
+def measure_pdfs() -> dict:
+    """The material PDF and the report PDF of the long package (long_package_case, and a full report), each
+    rendered as the product renders it."""
+    from evaluations.reports.pdf import render_report_pdf
+
+    case, long_text = long_package_case()
+    results = {"case": case}
+    flow = throughput.measure_material_pdf(case, client_for(case.evaluator.user))  # in the worker, and per request
+    results.update(material_pdf=flow["render"], material_flow=flow, material_pages=pdf_pages(flow["content"]))
+
+    report = full_report(case, long_text)
     started = time.perf_counter()
     content = render_report_pdf(report)
     results["report_pdf"] = time.perf_counter() - started
@@ -582,12 +600,13 @@ def http_rows(http) -> tuple[list[str], bool]:
         rows.append(f"| {what} | {shown} | {'≥' if at_least else '≤'} {target}{unit} | {mark} |")
 
     up, tp = http["uploads"], http["throughput"]
-    row(f"25 MB document upload, app ÷ raw boto3 throughput to the same S3 (moto) "
-        f"({up['app_25']:.2f} s ÷ {up['raw_25']:.2f} s; 5 MB: {up['app_5']:.2f} s ÷ {up['raw_5']:.2f} s)",
-        up["ratio"], TARGETS["upload_ratio"], True, "×")
-    row(f"gunicorn worker's peak memory, after 25 MB uploads − after 5 MB uploads "
-        f"({up['peak_25']:.0f} MB − {up['peak_5']:.0f} MB; {up['before']:.0f} MB before)",
-        up["growth"], TARGETS["upload_growth_mb"], False, " MB")
+    if up:
+        row(f"25 MB document upload, app ÷ raw boto3 throughput to the same S3 (moto) "
+            f"({up['app_25']:.2f} s ÷ {up['raw_25']:.2f} s; 5 MB: {up['app_5']:.2f} s ÷ {up['raw_5']:.2f} s)",
+            up["ratio"], TARGETS["upload_ratio"], True, "×")
+        row(f"gunicorn worker's peak memory, after 25 MB uploads − after 5 MB uploads "
+            f"({up['peak_25']:.0f} MB − {up['peak_5']:.0f} MB; {up['before']:.0f} MB before)",
+            up["growth"], TARGETS["upload_growth_mb"], False, " MB")
     levels = "; ".join(f"{name} " + ", ".join(f"{c}: {rate:.0f}/s p95 {p95 * 1000:.0f} ms"
                                               for c, rate, p95 in tp[f"{name}_levels"]) for name in ("mix", "bare"))
     row(f"gunicorn, 2 workers: requests/s at p95 < 250 ms, page mix ÷ bare page "
@@ -673,10 +692,44 @@ def write_doc(text: str, vendor: str, full: bool) -> None:
     DOC.write_text(new)
 
 
+def throughput_only(args) -> int:
+    """--throughput-only: seed the large size (or use what an earlier run seeded) and measure gunicorn's
+    throughput alone, without the rounds, the PDFs, the uploads or the sweeps; nothing is written."""
+    from django.core.management import call_command
+
+    from evaluations.models import Evaluation
+    from portfolio.models import Recording
+
+    call_command("migrate", verbosity=0)
+    if args.reset:
+        call_command("flush", interactive=False, verbosity=0)
+        call_command("migrate", verbosity=0)
+    seeded = Recording.objects.filter(share_safe_reference="BENCH-3").select_related("case").first()
+    if seeded:
+        case = seeded.case
+        say(f"Using the {Evaluation.objects.count():,} cases already seeded")
+    else:
+        if Evaluation.objects.exists():
+            sys.exit("The database has cases not seeded by the bench. Pass --reset to flush it.")
+        say(f"Seeding {args.large:,} cases")
+        Data().add(args.large)
+        case, long_text = long_package_case()
+        full_report(case, long_text)
+    say("gunicorn, two workers: a mix of pages and the bare page at rising concurrency")
+    mix, bare = throughput.throughput_pages(case)
+    served = throughput.measure_throughput(mix, bare, client_for, seconds=8 if args.full else 3)
+    say("  one client, p50 per page: " + ", ".join(f"/{url} {t * 1000:.0f} ms" for url, t in served["pages"].items()))
+    rows, ok = http_rows({"uploads": None, "throughput": served})
+    say(rows[-1])
+    return 0 if ok else 1
+
+
 def main() -> int:
     args = parse_args()
     started = time.perf_counter()
     setup_django()
+    if args.throughput_only:
+        return throughput_only(args)
     from django.core.management import call_command
     from django.db import connection
 

@@ -60,7 +60,7 @@ def record_read(*, case: Evaluation, by=None, what: str, detail: str = "", share
         ).first()
         if same is not None:
             ReadEvent.objects.filter(pk=same.pk).update(count=F("count") + 1, last_at=now)
-            same.refresh_from_db()
+            same.count, same.last_at = same.count + 1, now  # the row is locked: what the update wrote
             return same
         return ReadEvent.objects.create(
             case=case, reader=reader, reader_label=label[:200], what=what, detail=detail[:100], at=now, last_at=now

@@ -125,21 +125,24 @@ def case_steps(case: Evaluation, *, for_trainee: bool = False, survey_time: bool
     return steps
 
 
+# The evaluator's line for the states whose line has no deadline or duration in it.
+EVALUATOR_TODO = {
+    S.EVALUATOR_ASSIGNED: _("Svara på förfrågan"),
+    S.EVALUATOR_ACCEPTED: _("ST-läkaren ska kontakta dig"),
+    S.CONTACT_MADE: _("Kom överens om praktikdag"),
+    S.MATERIAL_SUBMITTED: _("Läs materialet och förbered praktikdagen"),
+    S.ON_HOLD: _("Vilande"),
+}
+
+
 def evaluator_todo(case: Evaluation) -> str:
-    """One line on the evaluator's home page: what the case needs from them now."""
-    if case.state == S.PRACTICE_DAY_AGREED and case.material_due:
-        return str(_("Materialet ska komma senast %(day)s") % {"day": date_format(case.material_due, "j F Y")})
-    if case.state == S.PRACTICE_DAY_HELD and case.report_due:
-        return str(_("Skriv och skicka rapporten senast %(day)s") % {"day": date_format(case.report_due, "j F Y")})
-    texts = {
-        S.EVALUATOR_ASSIGNED: _("Svara på förfrågan"),
-        S.EVALUATOR_ACCEPTED: _("ST-läkaren ska kontakta dig"),
-        S.CONTACT_MADE: _("Kom överens om praktikdag"),
-        S.PRACTICE_DAY_AGREED: _("Materialet ska komma senast %(before)s före praktikdagen") % {
-            "before": durations["material"]
-        },
-        S.MATERIAL_SUBMITTED: _("Läs materialet och förbered praktikdagen"),
-        S.PRACTICE_DAY_HELD: _("Skriv och skicka rapporten inom %(within)s") % {"within": durations["report"]},
-        S.ON_HOLD: _("Vilande"),
-    }
-    return str(texts.get(case.state, ""))
+    """One line on the evaluator's home page: what the case needs from them now (only that line translated)."""
+    if case.state == S.PRACTICE_DAY_AGREED:
+        if case.material_due:
+            return str(_("Materialet ska komma senast %(day)s") % {"day": date_format(case.material_due, "j F Y")})
+        return str(_("Materialet ska komma senast %(before)s före praktikdagen") % {"before": durations["material"]})
+    if case.state == S.PRACTICE_DAY_HELD:
+        if case.report_due:
+            return str(_("Skriv och skicka rapporten senast %(day)s") % {"day": date_format(case.report_due, "j F Y")})
+        return str(_("Skriv och skicka rapporten inom %(within)s") % {"within": durations["report"]})
+    return str(EVALUATOR_TODO.get(case.state, ""))

@@ -45,9 +45,11 @@ from .timeline import case_steps, evaluator_todo
 PAGE_SIZE = 25
 
 
-def visible_case(request, case_id) -> Evaluation:
-    """Someone else's case is indistinguishable from one that does not exist."""
-    return get_object_or_404(Evaluation.objects.visible_to(request.user).with_related(), pk=case_id)
+def visible_case(request, case_id, *related) -> Evaluation:
+    """Someone else's case is indistinguishable from one that does not exist. `related`: one-to-ones the page
+    reads anyway (select_related), in the same query."""
+    cases = Evaluation.objects.visible_to(request.user).with_related()
+    return get_object_or_404(cases.select_related(*related) if related else cases, pk=case_id)
 
 
 def redirect_after_step(request, case: Evaluation):
@@ -216,10 +218,15 @@ class BoundAction:
     open: bool = False
 
 
-def available_actions(case: Evaluation, user, bound: dict | None = None) -> list[BoundAction]:
+def user_transitions(case: Evaluation, user) -> list:
+    """The steps this user may take on the case now (each a permission check): asked once a page."""
+    return list(case.get_available_user_state_transitions(user))
+
+
+def available_actions(case: Evaluation, user, bound: dict | None = None, transitions=None) -> list[BoundAction]:
     bound = bound or {}
     result = []
-    for transition in case.get_available_user_state_transitions(user):
+    for transition in user_transitions(case, user) if transitions is None else transitions:
         action = ACTIONS.get(transition.name)
         if not action:
             continue
@@ -228,8 +235,9 @@ def available_actions(case: Evaluation, user, bound: dict | None = None) -> list
     return result
 
 
-def page_actions(case: Evaluation, user) -> list[str]:
-    return [t.name for t in case.get_available_user_state_transitions(user) if t.name in PAGE_ACTIONS]
+def page_actions(case: Evaluation, user, transitions=None) -> list[str]:
+    transitions = user_transitions(case, user) if transitions is None else transitions
+    return [t.name for t in transitions if t.name in PAGE_ACTIONS]
 
 
 # How a case ended says whether its survey was answered, and when: hidden from those who read the answers.
@@ -238,8 +246,10 @@ SURVEY_EVENTS = ("survey_answered", "closed")
 
 @login_required
 def case_detail(request, case_id, bound_actions=None, status=200):
-    case = visible_case(request, case_id)
-    steps_with_pages = page_actions(case, request.user)
+    # The report and the certificate: the page's cards and steps ask for them (report_of, certificate_of).
+    case = visible_case(request, case_id, "report", "certificate")
+    transitions = user_transitions(case, request.user)
+    steps_with_pages = page_actions(case, request.user, transitions)
     survey_time = request.user.has_perm("evaluations.see_survey_events", case)
     events = case.events.select_related("actor")
     if not survey_time:
@@ -247,7 +257,7 @@ def case_detail(request, case_id, bound_actions=None, status=200):
     context = {
         "case": case,
         "steps": case_steps(case, for_trainee=is_case_trainee(request.user, case), survey_time=survey_time),
-        "actions": available_actions(case, request.user, bound_actions),
+        "actions": available_actions(case, request.user, bound_actions, transitions),
         "page_actions": steps_with_pages,
         "links": case_links(case, request.user, steps_with_pages),
         "events": events,
@@ -472,11 +482,12 @@ def trainee_home(request):
         # A BT doctor has no Mitt-i-ST (that is for ST); their start page is their mini-CEX.
         return redirect("minicex:list")
     current = next((c for c in cases if not c.is_ended), cases[0] if cases else None)
-    steps_with_pages = page_actions(current, request.user) if current else []
+    transitions = user_transitions(current, request.user) if current else []
+    steps_with_pages = page_actions(current, request.user, transitions) if current else []
     context = {
         "case": current,
         "steps": case_steps(current, for_trainee=True) if current else [],
-        "actions": available_actions(current, request.user) if current else [],
+        "actions": available_actions(current, request.user, transitions=transitions) if current else [],
         "page_actions": steps_with_pages,
         "links": case_links(current, request.user, steps_with_pages),
         "side_panels": panels_for(registry.case_panels, request, current, "trainee_home") if current else [],
@@ -489,15 +500,25 @@ def trainee_home(request):
 def evaluator_home(request):
     cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by(
         F("next_due_on").asc(nulls_last=True), "-registered_at"))
+    case_url = urls_by_id("evaluations:case_detail")
+    to_answer, ongoing, finished = [], [], []
     for case in cases:
+        case.url = case_url(case.pk)
+        done = case.is_ended or case.state in Evaluation.QUALITY_VISIBLE_STATES
+        if done:
+            finished.append(case)
+        if case.state == Evaluation.State.EVALUATOR_ASSIGNED:
+            to_answer.append(case)
+        elif not done:
+            ongoing.append(case)
+    # Each list shows only its own columns: the steps of the requests, the line of what to do of the others.
+    for case in to_answer:
         case.user_actions = available_actions(case, request.user)
+    write_url = urls_by_id("reports:write")
+    for case in ongoing:
         case.evaluator_todo = evaluator_todo(case)
-    finished = [c for c in cases if c.is_ended or c.state in Evaluation.QUALITY_VISIBLE_STATES]
-    context = {
-        "to_answer": [c for c in cases if c.state == Evaluation.State.EVALUATOR_ASSIGNED],
-        "ongoing": [c for c in cases if c.state != Evaluation.State.EVALUATOR_ASSIGNED and c not in finished],
-        "finished": finished,
-    }
+        case.write_url = write_url(case.pk) if request.user.has_perm("reports.write", case) else ""
+    context = {"to_answer": to_answer, "ongoing": ongoing, "finished": finished}
     return render(request, "evaluations/evaluator_home.html", context)
 
 

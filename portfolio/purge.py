@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 
 from django.db import transaction
+from django.db.models import Case, JSONField, Q, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -36,16 +37,26 @@ def documents_folder(case: Evaluation) -> str:
     return f"cases/{case.pk}/"
 
 
-def _written(section: Section) -> bool:
-    # Section A starts as a copy of the registration; only a save (or F's submission) makes it the trainee's.
-    if section.version > 0 or section.locked_at is not None:
-        return True
-    return section.code != "A" and any(str(value).strip() for value in section.data.values())
+# A section is the trainee's once saved or locked (F's submission); before that, a section other than A (a copy
+# of the registration) is theirs if anything is written in it. Its texts are read only when that is the question.
+_SAVED = Q(version__gt=0) | Q(locked_at__isnull=False)
+_DATA_TO_READ = Case(When(_SAVED | Q(code="A"), then=Value(None, JSONField())), default="data",
+                     output_field=JSONField())
+
+
+def _sections_written(case: Evaluation) -> bool:
+    rows = Section.objects.filter(case=case).values_list("version", "locked_at", _DATA_TO_READ)
+    for version, locked_at, data in rows:
+        if version > 0 or locked_at is not None:
+            return True
+        if data and any(str(value).strip() for value in data.values()):
+            return True
+    return False
 
 
 def holds_material(case: Evaluation) -> bool:
     return (
-        any(_written(section) for section in Section.objects.filter(case=case))
+        _sections_written(case)
         or Document.objects.filter(case=case).exists()
         or Recording.objects.filter(case=case).exists()
         or SupervisorLink.objects.filter(case=case).exists()

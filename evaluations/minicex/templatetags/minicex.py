@@ -32,7 +32,7 @@ def minicex_to_assess(user) -> list[MiniCex]:
         Q(mode=MiniCex.Mode.EMAIL_LINK)
         | Q(mode=MiniCex.Mode.SAME_DEVICE, assessor_confirmed_by=MiniCex.Confirmation.ACCOUNT)
     )
-    return list(forms.select_related("trainee", "case").order_by("performed_on", "created_at"))
+    return list(forms.select_related("trainee").order_by("performed_on", "created_at"))
 
 
 @register.filter

@@ -347,6 +347,7 @@ def dashboard(request):
         "assignment_queue": selectors.assignment_queue()[:20],
         "mail_problems": selectors.mail_needing_attention(),
         "mail_stuck_minutes": settings.MITTIST_OUTBOX_STUCK_MINUTES,
+        "mail_lease_minutes": settings.MITTIST_OUTBOX_LEASE_MINUTES,
         "querystring_without_page": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "export_querystring": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
     }

@@ -13,23 +13,13 @@ from django.test import Client
 from django.urls import reverse
 
 from evaluations import services
-from evaluations.models import Evaluation
 from mittist.outbox.models import Message
 from mittist.outbox.sending import LAPSED, build, claim, deliver, reclaim_lapsed, send_due
 from tests.concurrency import run_together
 from tests.faults.conftest import skip_unless_postgres
 from tests.test_settings import manage, production_env
 
-S = Evaluation.State
-M = Message.State
-NOW = datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
-
-
-@pytest.fixture
-def case(make_case):
-    case = make_case(S.CONTACT_MADE)
-    Message.objects.all().delete()  # what building the case wrote: not these tests' business
-    return case
+from .test_outbox import NOW, M, S
 
 
 def write_mail(case, capture) -> dict:
@@ -42,6 +32,18 @@ def write_mail(case, capture) -> dict:
 def claimed_by_a_dead_worker(row, at) -> None:
     """A worker claimed the row at `at` and was killed before it wrote down what happened."""
     assert claim(row.pk, at)
+
+
+@pytest.fixture
+def dead_claim(case, smtp, settings, django_capture_on_commit_callbacks):
+    """(clock, row): at NOW, with a lease of 10 minutes, the trainee's message claimed by a worker that
+    then died; the clock stands still until shifted."""
+    settings.MITTIST_OUTBOX_LEASE_MINUTES = 10
+    with time_machine.travel(NOW, tick=False) as clock:
+        row = write_mail(case, django_capture_on_commit_callbacks)[case.trainee.email]
+        claimed_by_a_dead_worker(row, NOW)
+        row.refresh_from_db()
+        yield clock, row
 
 
 def message_ids(smtp, address) -> list[str]:
@@ -61,49 +63,37 @@ def test_every_message_goes_out_with_the_message_id_written_on_its_row(case, smt
         assert Message.objects.get(message_id=message_id).state == M.SENT
 
 
-def test_a_claim_within_its_lease_is_not_touched(case, smtp, settings, django_capture_on_commit_callbacks):
-    settings.MITTIST_OUTBOX_LEASE_MINUTES = 10
-    with time_machine.travel(NOW, tick=False) as clock:
-        row = write_mail(case, django_capture_on_commit_callbacks)[case.trainee.email]
-        claimed_by_a_dead_worker(row, NOW)
-        clock.shift(timedelta(minutes=10))  # the lease is not over yet: the worker may still be sending
-        assert reclaim_lapsed() == 0
-        send_due()
+def test_a_claim_within_its_lease_is_not_touched(case, smtp, dead_claim):
+    clock, row = dead_claim
+    clock.shift(timedelta(minutes=10))  # the lease is not over yet: the worker may still be sending
+    assert reclaim_lapsed() == 0
+    send_due()
     row.refresh_from_db()
     assert (row.state, row.claimed_at, row.attempts, row.last_error) == (M.SENDING, NOW, 1, "")
     assert smtp.to(case.trainee.email) == []
     assert not Message.objects.needing_attention(NOW + timedelta(minutes=10)).filter(pk=row.pk).exists()
 
 
-def test_a_claim_left_by_a_dead_worker_is_taken_back_by_the_sweep_and_delivered_once(
-    case, smtp, settings, django_capture_on_commit_callbacks
-):
-    settings.MITTIST_OUTBOX_LEASE_MINUTES = 10
-    with time_machine.travel(NOW, tick=False) as clock:
-        row = write_mail(case, django_capture_on_commit_callbacks)[case.trainee.email]
-        claimed_by_a_dead_worker(row, NOW)
-        clock.shift(timedelta(minutes=10, seconds=1))
-        send_due()  # the sweep that runs every minute anyway
-        row.refresh_from_db()
-        assert (row.state, row.attempts, row.claimed_at, row.content) == (M.SENT, 2, None, "")
-        clock.shift(timedelta(hours=2))
-        send_due()
+def test_a_claim_left_by_a_dead_worker_is_taken_back_by_the_sweep_and_delivered_once(case, smtp, dead_claim):
+    clock, row = dead_claim
+    clock.shift(timedelta(minutes=10, seconds=1))
+    send_due()  # the sweep that runs every minute anyway
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.claimed_at, row.content) == (M.SENT, 2, None, "")
+    clock.shift(timedelta(hours=2))
+    send_due()
     assert message_ids(smtp, case.trainee.email) == [row.message_id]
     assert not Message.objects.needing_attention().filter(pk=row.pk).exists()
 
 
 def test_a_message_the_server_took_before_the_worker_died_arrives_again_as_the_same_message(
-    case, smtp, settings, django_capture_on_commit_callbacks
+    case, smtp, dead_claim
 ):
-    settings.MITTIST_OUTBOX_LEASE_MINUTES = 10
-    with time_machine.travel(NOW, tick=False) as clock:
-        row = write_mail(case, django_capture_on_commit_callbacks)[case.trainee.email]
-        claimed_by_a_dead_worker(row, NOW)
-        row.refresh_from_db()
-        deliver(build(row), on_accepted=lambda: None)  # the server took it; the worker died before marking it
-        assert Message.objects.get(pk=row.pk).state == M.SENDING
-        clock.shift(timedelta(minutes=11))
-        send_due()
+    clock, row = dead_claim
+    deliver(build(row), on_accepted=lambda: None)  # the server took it; the worker died before marking it
+    assert Message.objects.get(pk=row.pk).state == M.SENDING
+    clock.shift(timedelta(minutes=11))
+    send_due()
     written = row.message_id
     row.refresh_from_db()
     assert row.state == M.SENT and row.message_id == written
@@ -166,8 +156,8 @@ def test_two_sweeps_at_once_take_a_lapsed_claim_back_once_and_deliver_it_once(
     Message.objects.all().delete()
     # Outside a test transaction the commit's send task would run at once: these rows are only written.
     monkeypatch.setattr("mittist.outbox.services._send_on_commit", lambda message_id: None)
-    for case in cases:
-        write_mail(case, django_capture_on_commit_callbacks)
+    for each in cases:
+        write_mail(each, django_capture_on_commit_callbacks)
     rows = list(Message.objects.all())
     assert len(rows) == 9 and len({row.message_id for row in rows}) == 9
     smtp.handler.received.clear()  # what building the cases sent

@@ -22,13 +22,6 @@ M = Message.State
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
 
 
-@pytest.fixture
-def case(make_case):
-    case = make_case(S.CONTACT_MADE)
-    Message.objects.all().delete()  # what building the case wrote: not these tests' business
-    return case
-
-
 def agree_day(case) -> Evaluation:
     """The change under test: the practice day agreed. Its e-mail goes to three people: trainee and
     evaluator (the mail with the calendar invite, scheduling.practice_day) and the office."""

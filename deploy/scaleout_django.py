@@ -167,19 +167,17 @@ def facts(case_ids: list[str], reminder_case_ids: list[str]) -> dict:
     from scheduling.models import Reminder
     from scheduling.services.reminders import SWEEP_FUNC
 
-    messages = list(Message.objects.values("id", "template", "recipient_email", "state", "case_id", "topic"))
+    messages = list(Message.objects.values("id", "template", "recipient_email", "state", "case_id", "topic",
+                                           "message_id", "attempts"))
     cases = {str(c.pk): c.state for c in Evaluation.objects.filter(pk__in=case_ids)}
     reminder_rows = list(Reminder.objects.filter(case_id__in=reminder_case_ids).values(
         "id", "case_id", "kind", "sent_at", "cancelled_at", "send_on"))
     today = timezone.localdate()
-    # What the office's dashboard will show once MITTIST_OUTBOX_STUCK_MINUTES have passed.
-    later = timezone.now() + timedelta(minutes=settings.MITTIST_OUTBOX_STUCK_MINUTES + 1)
-    attention = {str(pk) for pk in Message.objects.needing_attention(later).values_list("pk", flat=True)}
     return {
         "cases": cases,
         "events": CaseEvent.objects.count(),
-        "messages": [{**m, "id": str(m["id"]), "case_id": str(m["case_id"]) if m["case_id"] else None,
-                      "office_sees": str(m["id"]) in attention} for m in messages],
+        "messages": [{**m, "id": str(m["id"]), "case_id": str(m["case_id"]) if m["case_id"] else None}
+                     for m in messages],
         "documents": [{"id": str(d.pk), "case": str(d.case_id), "name": d.file.name, "kind": d.kind}
                       for d in Document.objects.filter(case_id__in=case_ids)],
         "reports": [{"case": str(r.case_id), "pdf": r.pdf.name} for r in Report.objects.filter(case_id__in=case_ids)],

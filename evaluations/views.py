@@ -390,6 +390,7 @@ def dashboard(request):
         "assignment_queue": _dashboard_rows(selectors.assignment_queue().only(*QUEUE_ROW_COLUMNS)[:20]),
         "mail_problems": selectors.mail_needing_attention(),
         "mail_stuck_minutes": settings.MITTIST_OUTBOX_STUCK_MINUTES,
+        "mail_lease_minutes": settings.MITTIST_OUTBOX_LEASE_MINUTES,
         "querystring_without_page": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "export_querystring": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
     }

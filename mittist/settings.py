@@ -314,7 +314,8 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-    EMAIL_TIMEOUT = 30
+    # Seconds each SMTP step (connect, each command) may take; the outbox's lease is longer (below).
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 elif PRODUCTION:
     raise ImproperlyConfigured("EMAIL_HOST must be set when DJANGO_ENV=production")
 else:
@@ -329,15 +330,28 @@ MITTIST_OFFICE_PHONE = env_str("MITTIST_OFFICE_PHONE", "08-000 00 00")
 MITTIST_OFFICE_HOURS = env_str("MITTIST_OFFICE_HOURS", "")
 
 # The outbox (mittist/outbox/): a message failing for a temporary reason is tried again after 1, 2, 4 …
-# minutes (at most an hour apart), MITTIST_OUTBOX_MAX_ATTEMPTS times in all. The dashboard shows a message
-# as stuck when it has waited MITTIST_OUTBOX_STUCK_MINUTES past its time. Sent messages keep no text and
-# are deleted after MITTIST_OUTBOX_KEEP_DAYS; failed ones nobody resent after MITTIST_OUTBOX_FAILED_KEEP_DAYS.
+# minutes (at most an hour apart), MITTIST_OUTBOX_MAX_ATTEMPTS times in all. A worker claims a message for
+# MITTIST_OUTBOX_LEASE_MINUTES: one still being sent after that (the worker died mid-send) is sent again by
+# the sweep, with the same Message-ID (at least once; a second copy is recognisably the same message). The
+# lease must be longer than any live send: above EMAIL_TIMEOUT, and by default above the worker's task
+# timeout (Q_TIMEOUT, below). The dashboard shows a message as stuck when it has waited
+# MITTIST_OUTBOX_STUCK_MINUTES past its time (or past its lease). Sent messages keep no text and are deleted
+# after MITTIST_OUTBOX_KEEP_DAYS; failed ones nobody resent after MITTIST_OUTBOX_FAILED_KEEP_DAYS.
 MITTIST_OUTBOX_MAX_ATTEMPTS = env_int("MITTIST_OUTBOX_MAX_ATTEMPTS", 10)
+MITTIST_OUTBOX_LEASE_MINUTES = env_int("MITTIST_OUTBOX_LEASE_MINUTES", 10)
 MITTIST_OUTBOX_STUCK_MINUTES = env_int("MITTIST_OUTBOX_STUCK_MINUTES", 15)
 MITTIST_OUTBOX_KEEP_DAYS = env_int("MITTIST_OUTBOX_KEEP_DAYS", 30)
 MITTIST_OUTBOX_FAILED_KEEP_DAYS = env_int("MITTIST_OUTBOX_FAILED_KEEP_DAYS", 90)
-require_one_or_more("MITTIST_OUTBOX_MAX_ATTEMPTS", "MITTIST_OUTBOX_STUCK_MINUTES", "MITTIST_OUTBOX_KEEP_DAYS",
-                    "MITTIST_OUTBOX_FAILED_KEEP_DAYS")
+require_one_or_more("MITTIST_OUTBOX_MAX_ATTEMPTS", "MITTIST_OUTBOX_LEASE_MINUTES", "MITTIST_OUTBOX_STUCK_MINUTES",
+                    "MITTIST_OUTBOX_KEEP_DAYS", "MITTIST_OUTBOX_FAILED_KEEP_DAYS")
+if EMAIL_HOST and EMAIL_TIMEOUT < 1:
+    raise ImproperlyConfigured("EMAIL_TIMEOUT must be 1 or more")
+if EMAIL_HOST and MITTIST_OUTBOX_LEASE_MINUTES * 60 <= EMAIL_TIMEOUT:
+    # A lease shorter than one SMTP step would hand a message still being sent to a second worker.
+    raise ImproperlyConfigured(
+        f"MITTIST_OUTBOX_LEASE_MINUTES ({MITTIST_OUTBOX_LEASE_MINUTES} min) must be longer than EMAIL_TIMEOUT "
+        f"({EMAIL_TIMEOUT} s)"
+    )
 
 # --- Background work (django-q2) ----------------------------------------------------------------
 # A task may run for `timeout` seconds; it is only handed out again after `retry`, well above it,

@@ -3,7 +3,7 @@
 `smtp.refuse(address, "451 4.3.0 Try again later", times=1)` makes the server answer RCPT TO for that
 address with the reply (a number of times, or always with times=None); `smtp.received` lists
 (recipient, message) for every message the server took; `smtp.stop()` and `smtp.start()` take the server
-away and bring it back on the same port.
+away and bring it back on the same port. `case`: a case with the contact made, and an empty outbox.
 """
 
 import socket
@@ -12,6 +12,9 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from evaluations.models import Evaluation
+from mittist.outbox.models import Message
 
 
 class Handler:
@@ -81,3 +84,10 @@ def smtp(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+@pytest.fixture
+def case(make_case):
+    case = make_case(Evaluation.State.CONTACT_MADE)
+    Message.objects.all().delete()  # what building the case wrote: not these tests' business
+    return case

@@ -26,14 +26,15 @@ def material_gone(request, case: Evaluation):
 
 
 def unless_purged(view):
-    """Put under @login_required on views that take the case's id: once purged, the page says so."""
+    """Put under @login_required on views of a case's material: the view gets the case the user may see
+    (someone else's: 404) instead of its id, read once for both; once purged, the page says so instead."""
 
     @wraps(view)
     def wrapped(request, case_id, *args, **kwargs):
-        purged = Evaluation.objects.filter(pk=case_id, material_purged_at__isnull=False).exists()
-        if purged:
-            return material_gone(request, visible_case(request, case_id))  # someone else's case: 404
-        return view(request, case_id, *args, **kwargs)
+        case = visible_case(request, case_id)
+        if case.material_purged_at is not None:
+            return material_gone(request, case)
+        return view(request, case, *args, **kwargs)
 
     return wrapped
 
@@ -41,8 +42,7 @@ def unless_purged(view):
 @login_required
 @require_http_methods(["GET"])
 @unless_purged
-def material_download(request, case_id):
-    case = visible_case(request, case_id)
+def material_download(request, case):
     if not request.user.has_perm("portfolio.download_material", case):
         raise PermissionDenied
     archive = material_zip(case)

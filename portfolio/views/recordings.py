@@ -29,9 +29,8 @@ from .purged import unless_purged
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _case(request, case_id) -> Evaluation:
-    """Someone else's case: 404. A case the user may see but whose content they may not read: 403."""
-    case = visible_case(request, case_id)
+def _readable(request, case: Evaluation) -> Evaluation:
+    """A case the user may see (unless_purged gave it) but whose content they may not read: 403."""
     if not request.user.has_perm("portfolio.read_content", case):
         raise PermissionDenied
     return case
@@ -90,8 +89,8 @@ def _context(request, case: Evaluation, **extra) -> dict:
 
 @login_required
 @unless_purged
-def recording_list(request, case_id):
-    case = _case(request, case_id)
+def recording_list(request, case):
+    case = _readable(request, case)
     recordings = _numbered(case)
     form = None
     status = 200
@@ -130,8 +129,8 @@ def recording_list(request, case_id):
 
 @login_required
 @unless_purged
-def recording_edit(request, case_id, recording_id):
-    case = _case(request, case_id)
+def recording_edit(request, case, recording_id):
+    case = _readable(request, case)
     recording = _recording(case, recording_id)
     can_edit = request.user.has_perm("portfolio.edit", case)
     initial = {name: getattr(recording, name) for name in services.RECORDING_FIELDS}
@@ -158,7 +157,7 @@ def recording_edit(request, case_id, recording_id):
 @require_POST
 @login_required
 def recording_delete(request, case_id, recording_id):
-    case = _case(request, case_id)
+    case = _readable(request, visible_case(request, case_id))
     recording = _recording(case, recording_id)
     _refuse_write(request, case)
     services.recording_delete(recording=recording, by=request.user)
@@ -189,8 +188,8 @@ def _read_only_answers(template, evaluation) -> list[dict]:
 
 @login_required
 @unless_purged
-def self_evaluation(request, case_id, recording_id):
-    case = _case(request, case_id)
+def self_evaluation(request, case, recording_id):
+    case = _readable(request, case)
     recording = _recording(case, recording_id)
     evaluation = services.self_evaluation_for(recording)
     template = evaluation.template if evaluation else SelfEvaluationTemplate.current()

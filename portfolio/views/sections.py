@@ -33,10 +33,12 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TRAINEE_CODES = [s.code for s in TRAINEE_SECTIONS]
 
 
-def _trainee_section(case, code: str) -> Section:
+def _trainee_sections(case, code: str) -> tuple[Section, dict[str, Section]]:
+    """The section asked for, and all of the case's (the page's navigation shows each one's completeness)."""
     if code not in TRAINEE_CODES:
         raise Http404
-    return ensure_sections(case)[code]
+    sections = ensure_sections(case)
+    return sections[code], sections
 
 
 def _can_edit(user):
@@ -58,8 +60,7 @@ def _supervisor_state(status) -> str:
 @require_http_methods(["GET", "HEAD"])
 @login_required
 @unless_purged
-def overview(request, case_id):
-    case = visible_case(request, case_id)
+def overview(request, case):
     user = request.user
     if not user.has_perm("portfolio.view_status", case):
         raise PermissionDenied
@@ -100,10 +101,10 @@ def overview(request, case_id):
 # --- one section ----------------------------------------------------------------------------------
 
 
-def _render_section(request, case, section, form, *, version, status=200, conflict=False):
+def _render_section(request, case, section, form, *, version, status=200, conflict=False, sections=None):
     user = request.user
     editable = not form.read_only
-    sections = ensure_sections(case)
+    sections = sections or ensure_sections(case)
     nav = [(d, not sections[d.code].missing_prompts()) for d in TRAINEE_SECTIONS]
     index = TRAINEE_CODES.index(section.code)
     documents = []
@@ -140,9 +141,8 @@ def _render_section(request, case, section, form, *, version, status=200, confli
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @unless_purged
-def section_page(request, case_id, code):
-    case = visible_case(request, case_id)
-    section = _trainee_section(case, code)
+def section_page(request, case, code):
+    section, sections = _trainee_sections(case, code)
     user = request.user
     can_edit = user.has_perm("portfolio.edit", case)
     if request.method == "POST":
@@ -153,7 +153,7 @@ def section_page(request, case_id, code):
         raise PermissionDenied
     form = SectionForm(section.definition, initial=section.data, read_only=not can_edit)
     record_view(request, case, reads.PORTFOLIO_SECTION, section.code)
-    return _render_section(request, case, section, form, version=section.version)
+    return _render_section(request, case, section, form, version=section.version, sections=sections)
 
 
 def _save_section_form(request, case, section):
@@ -193,7 +193,7 @@ def section_autosave(request, case_id, code):
         return signed_out_reply()
     try:
         case = visible_case(request, case_id)
-        section = _trainee_section(case, code)
+        section, _sections = _trainee_sections(case, code)
     except Http404:
         return JsonResponse({"error": _("Inte sparat – avsnittet finns inte.")}, status=404)
     if not request.user.has_perm("portfolio.edit", case):

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from evaluations.models import Evaluation
 from evaluations.readlog import record_view
 from evaluations.services import CaseStateError
-from evaluations.views import visible_case
 from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
 
@@ -78,8 +77,7 @@ def _submit_page(request, case: Evaluation, *, missing=None, status=200):
 @role_required(Role.TRAINEE)
 @require_http_methods(["GET", "POST"])
 @unless_purged
-def submit(request, case_id):
-    case = visible_case(request, case_id)
+def submit(request, case):
     if not request.user.has_perm("evaluations.act_as_trainee", case):
         raise PermissionDenied
     if request.method == "POST":
@@ -96,9 +94,8 @@ def submit(request, case_id):
     return _submit_page(request, case)
 
 
-def _readable_case(request, case_id):
+def _readable_case(request, case):
     """The case, if this user may read its content; otherwise a response saying why not."""
-    case = visible_case(request, case_id)
     if request.user.has_perm("portfolio.read_content", case):
         return case, None
     if request.user.has_perm("evaluations.act_as_evaluator", case):
@@ -112,8 +109,8 @@ def _readable_case(request, case_id):
 @login_required
 @require_http_methods(["GET"])
 @unless_purged
-def reading(request, case_id):
-    case, refused = _readable_case(request, case_id)
+def reading(request, case):
+    case, refused = _readable_case(request, case)
     if refused:
         return refused
     context = {
@@ -162,9 +159,9 @@ def _pdf_poll(request, case, pdf):
 @login_required
 @require_http_methods(["GET"])
 @unless_purged
-def reading_pdf(request, case_id):
+def reading_pdf(request, case):
     """The stored PDF of the material as it reads now; until the worker has rendered it, a page that waits."""
-    case, refused = _readable_case(request, case_id)
+    case, refused = _readable_case(request, case)
     if refused:
         return refused
     pdf = material_pdf_for(case)
@@ -186,8 +183,8 @@ def reading_pdf(request, case_id):
 @login_required
 @require_POST
 @unless_purged
-def reading_pdf_retry(request, case_id):
-    case, refused = _readable_case(request, case_id)
+def reading_pdf_retry(request, case):
+    case, refused = _readable_case(request, case)
     if refused:
         return refused
     material_pdf_for(case, retry=True)

@@ -24,7 +24,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.rules import is_case_trainee
-from evaluations.views import visible_case
 from mittist.accounts.rules import is_supervisor
 
 from ..forms import CONFLICT_MESSAGE, SectionForm, StatementRequestForm
@@ -61,8 +60,7 @@ def _answers(section) -> list[tuple]:
 @login_required
 @require_http_methods(["GET", "POST"])
 @unless_purged
-def supervisor(request, case_id):
-    case = visible_case(request, case_id)
+def supervisor(request, case):
     if not request.user.has_perm("portfolio.manage_supervisor_link", case):
         raise PermissionDenied
     link = services.current_link(case)

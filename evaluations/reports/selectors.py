@@ -37,7 +37,7 @@ class ReportFacts:
 
 def report_facts(case: Evaluation) -> ReportFacts:
     report = report_of(case)
-    review = QualityReview.objects.filter(report=report).first() if report is not None else None
+    review = _review_of(report) if report is not None else None  # read with the case where it asked for it
     delivered = report is not None and report.delivered_at is not None
     return ReportFacts(
         due=case.report_due,

@@ -195,7 +195,8 @@ def deliver(request, case_id):
 
 @login_required
 def read(request, case_id):
-    case = visible_case(request, case_id, "report__template")  # the page reads both (report_of, report_parts)
+    # The page reads all three (report_of, report_parts, report_facts): with the case, in one query.
+    case = visible_case(request, case_id, "report__template", "report__review")
     user = request.user
     report = report_of(case)
     if user.has_perm("reports.write", case) and (report is None or not report.is_delivered):

@@ -249,3 +249,27 @@ def test_the_trainee_cannot_take_over_the_evaluators_form_on_their_device(client
     with pytest.raises(services.MiniCexError):
         services.minicex_send_code(form=form, by=trainee, values={"assessor_name": "Tova Själv",
                                                                    "assessor_email": "tova.privat@example.org"})
+
+
+def test_the_case_pages_card_reads_its_forms_in_one_query_however_many(client, case, slot, evaluator_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evaluations.minicex.models import MiniCex
+
+    first = programme_item_start_minicex(case=case, by=evaluator_user, item_id=slot.pk)
+    case_page = reverse("evaluations:case_detail", args=[case.pk])
+    client.force_login(evaluator_user)
+    client.get(case_page)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(case_page).status_code == 200
+    # Two more of the case's forms (copies of the first, as the card reads them), in the states it shows.
+    for state in (S.ASSESSED, S.COMPLETED):
+        copy = MiniCex.objects.get(pk=first.pk)
+        copy.pk = None
+        copy.save()
+        MiniCex.objects.filter(pk=copy.pk).update(state=state)
+    with CaptureQueriesContext(connection) as three:
+        html = client.get(case_page).content.decode()
+    assert html.count("badge-minicex-") == 3
+    assert len(three) == len(one)

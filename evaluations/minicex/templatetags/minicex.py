@@ -8,13 +8,18 @@ from ..models import MiniCex
 
 register = template.Library()
 
+CASE_CARD_COLUMNS = ("case", "trainee", "state", "performed_on", "created_at", "clinical_context", "assessor_name",
+                     "assessor_user", "mode", "assessor_confirmed_by")
+
 
 @register.simple_tag(takes_context=True)
 def case_minicex(context, case) -> list[MiniCex]:
     """The forms of a Mitt-i-ST case that the user looking at the page may open."""
     user = context["request"].user
     forms = MiniCex.objects.visible_to(user).filter(case=case).exclude(state=MiniCex.State.CANCELLED)
-    forms = list(forms.select_related("trainee", "definition").order_by("performed_on", "created_at"))
+    # Only what the card shows and the assess rule reads: the whole form and its definition made a wide
+    # query to compose on every case page, most of which have no forms at all.
+    forms = list(forms.only(*CASE_CARD_COLUMNS).order_by("performed_on", "created_at"))
     for form in forms:
         form.assess_signed_in = form.state == MiniCex.State.AWAITING_ASSESSOR and user.has_perm(
             "minicex.assess_with_account", form

@@ -1,0 +1,31 @@
+"""A paginator for searches whose matches grow with the data."""
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
+
+
+class CappedPaginator(Paginator):
+    """Counts the matches only up to `cap`: a common word can match a fifth of every case, and counting them
+    all on every page grows with the number of cases. Past the cap, `capped` is true, the pages reach the
+    first `cap` rows (in the list's order) and the page asks for a narrower search instead of a total.
+
+    The count reads at most `cap + 1` rows (`COUNT(*)` over a LIMITed subquery, without the list's order);
+    `object_list` must be a QuerySet."""
+
+    def __init__(self, object_list, per_page, *, cap: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def found(self) -> int:
+        """The matches, counted up to one past the cap."""
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.found, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.found > self.cap

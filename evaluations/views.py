@@ -21,8 +21,8 @@ from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
 from mittist.csv import csv_response
 from mittist.forms import add_validation_error
-from mittist.pagination import CappedPaginator
 from mittist.outbox.models import Message
+from mittist.pagination import CappedPaginator
 from mittist.ratelimit import Limiter, client_key
 
 from . import selectors, services
@@ -375,11 +375,11 @@ def dashboard(request):
     filter_form = CaseFilterForm(request.GET or None)
     filters = filter_form.filters()
     counts = selectors.state_counts()
-    cases = selectors.case_list(**filters).only(*DASHBOARD_ROW_COLUMNS)
     if "q" in filters:  # a common word matches a share of every case: counted up to the cap only
-        paginator = CappedPaginator(cases, PAGE_SIZE, cap=settings.MITTIST_SEARCH_COUNT_CAP)
+        search = selectors.CaseSearch(columns=DASHBOARD_ROW_COLUMNS, **filters)
+        paginator = CappedPaginator(search, PAGE_SIZE, cap=settings.MITTIST_SEARCH_COUNT_CAP)
     else:
-        paginator = Paginator(cases, PAGE_SIZE)
+        paginator = Paginator(selectors.case_list(**filters).only(*DASHBOARD_ROW_COLUMNS), PAGE_SIZE)
     if not filters:
         paginator.count = sum(counts.values())  # every case: counted already, not again
     elif filters.keys() == {"state"}:

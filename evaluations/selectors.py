@@ -211,9 +211,10 @@ class CaseSearch:
         if connection.vendor != "postgresql" or not words or _personnummer_hash(q):
             self.single = _search(_filtered(self.rows, **filters), q).order_by(*LIST_ORDER)
             return
-        word = max(words, key=len)
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        word = words[longest]
         base = _filtered(Evaluation.objects.all(), **filters)
-        for other in [w for w in words if w is not word]:
+        for other in words[:longest] + words[longest + 1:]:
             base = base.filter(_containing_word(other))
         people = list(_containing(User, word, "full_name_folded", "email_folded").values_list("pk", flat=True)
                       [: self.PROBE + 1])

@@ -118,7 +118,7 @@ def reinstall_if_missing(sender=None, using="default", **kwargs) -> None:
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite"):
         return
-    if TABLE not in connection.introspection.table_names() or COUNTS not in connection.introspection.table_names():
+    if not {TABLE, COUNTS} <= set(connection.introspection.table_names()):
         return
     if not set(TRIGGERS) <= installed_triggers(connection):
         install(connection)

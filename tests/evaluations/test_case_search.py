@@ -19,6 +19,7 @@ QUERIES = [
     "värdsson ängen",  # two words from two tables
     "sara ängen",
     "Ängen Ekström",  # a case whose trainee and clinic both hold a word, once
+    "ängen ÄNGEN",  # a word twice
     "zzz",  # nothing
     fictional_pnr(1),  # a personnummer: found by its hash
 ]

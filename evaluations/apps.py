@@ -20,6 +20,10 @@ class EvaluationsConfig(AppConfig):
 
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="evaluations.create_cache_table")
 
+        from .state_counts import reinstall_if_missing
+
+        post_migrate.connect(reinstall_if_missing, sender=self, dispatch_uid="evaluations.state_count_triggers")
+
         from evaluations.extensions import register_case_panel
 
         from .purge import register_purge_sweep

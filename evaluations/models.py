@@ -694,6 +694,18 @@ class Evaluation(ConcurrentTransitionMixin, models.Model):
         return previous
 
 
+class StateCount(models.Model):
+    """How many cases are in `state`: kept exact by the database's triggers on the cases' table
+    (evaluations/state_counts.py, migration 0012_full13_state_counts), never written by the app.
+    The dashboard reads these few rows instead of counting every case."""
+
+    state = models.CharField(max_length=50, primary_key=True)
+    cases = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.state}: {self.cases}"
+
+
 class AuditEvent(models.Model):
     """What every audit trail shares: its rows newest first, each shown as its time and its label.
 

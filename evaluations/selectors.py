@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from mittist.accounts.personnummer import parse_personnummer
 from mittist.crypto import lookup_hash
 from mittist.search import fold
 
-from .models import DeclinedAssignment, Evaluation, Evaluator, local_today
+from .models import DeclinedAssignment, Evaluation, Evaluator, StateCount, local_today
 
 # States in which a case takes an evaluator's time: the load shown when assigning.
 LOAD_STATES = Evaluation.PROCESS[1:7]
@@ -94,9 +95,9 @@ def assignment_candidates(case: Evaluation) -> list[Candidate]:
 
 
 def state_counts() -> dict[str, int]:
-    # COUNT(*), not COUNT(id): PostgreSQL can then count off the state index alone (an index-only scan).
-    rows = Evaluation.objects.values("state").annotate(n=Count("*")).order_by()
-    counts = {row["state"]: row["n"] for row in rows}
+    """{state: cases in it} for every state: the few rows the database keeps counted (`StateCount`),
+    not a count of every case."""
+    counts = dict(StateCount.objects.values_list("state", "cases"))
     return {state: counts.get(state, 0) for state in Evaluation.State.values}
 
 
@@ -132,27 +133,34 @@ def _personnummer_hash(q: str) -> str | None:
     return lookup_hash(pnr.digits)
 
 
+def _words(q: str) -> list[str]:
+    return [fold(word) for word in q.split()[:5]]
+
+
+def _containing_word(folded: str) -> Q:
+    """The cases with `folded` in the trainee's name or e-mail, the clinic or the evaluator's name: one
+    subquery per table rather than one condition across the joins, so that each can use its index."""
+    people = _containing(User, folded, "full_name_folded", "email_folded")
+    named = _containing(User, folded, "full_name_folded")
+    return (
+        Q(pk__in=_containing(Evaluation, folded, "workplace_folded"))
+        | Q(trainee__in=people)
+        | Q(evaluator__in=Evaluator.objects.filter(user__in=named).values("pk"))
+    )
+
+
 def _search(cases: QuerySet, q: str) -> QuerySet:
     """Every word must be in the trainee's name or e-mail, the clinic or the evaluator's name, case- and
     accent-folded; or the whole of `q` is the trainee's personnummer (found by its hash only)."""
     pnr_hash = _personnummer_hash(q)
     if pnr_hash:
         return cases.filter(personnummer_hash=pnr_hash)
-    for word in q.split()[:5]:
-        folded = fold(word)
-        # One subquery per table rather than one condition across the joins, so that each can use its index.
-        people = _containing(User, folded, "full_name_folded", "email_folded")
-        named = _containing(User, folded, "full_name_folded")
-        cases = cases.filter(
-            Q(pk__in=_containing(Evaluation, folded, "workplace_folded"))
-            | Q(trainee__in=people)
-            | Q(evaluator__in=Evaluator.objects.filter(user__in=named).values("pk"))
-        )
+    for folded in _words(q):
+        cases = cases.filter(_containing_word(folded))
     return cases
 
 
-def case_list(*, state: str = "", region: str = "", evaluator: str = "", q: str = "", overdue: bool = False) -> QuerySet:
-    cases = Evaluation.objects.with_related()
+def _filtered(cases: QuerySet, *, state: str = "", region: str = "", evaluator: str = "", overdue: bool = False):
     if state:
         cases = cases.filter(state=state)
     if region:
@@ -161,11 +169,81 @@ def case_list(*, state: str = "", region: str = "", evaluator: str = "", q: str 
         cases = cases.filter(evaluator__isnull=True)
     elif evaluator:
         cases = cases.filter(evaluator_id=evaluator)
-    if q:
-        cases = _search(cases, q)
     if overdue:
         cases = cases.late()
-    return cases.order_by(F("next_due_on").asc(nulls_last=True), "-registered_at")
+    return cases
+
+
+LIST_ORDER = (F("next_due_on").asc(nulls_last=True), "-registered_at")
+
+
+def case_list(*, q: str = "", **filters) -> QuerySet:
+    cases = _filtered(Evaluation.objects.with_related(), **filters)
+    if q:
+        cases = _search(cases, q)
+    return cases.order_by(*LIST_ORDER)
+
+
+class CaseSearch:
+    """The dashboard's search, for a paginator: `count_up_to(n)` and a slice. Same matches as `case_list(q=…)`
+    (the export's), read so that a page costs about the same however many cases there are.
+
+    As one condition (`case_list`), PostgreSQL first collects every person whose name holds the word (a fifth
+    of all people for a common word) and every count reads every match; for a rare word it walked every case in
+    the list's order looking for 25 that match. Here the matches of one word (the longest, likely the rarest)
+    are three disjoint parts by where the word is: the trainee's name or e-mail, else the clinic, else the
+    evaluator's name. Each part is ordered and limited on its own, and UNION ALL merges them, so each can stop
+    early or start from its index. The people who match are looked up first, at most PROBE of them: a few
+    (a name) are then looked for by their ids; more (a common word) by walking the list in order, where
+    they come soon. The evaluators are few (staff, not cases) and are named the same way. The other words
+    filter every part as in `case_list`. SQLite cannot limit the parts of a UNION: there (the small, embedded
+    database) the search is `case_list`'s."""
+
+    ORDER_COLUMNS = ("pk", "next_due_on", "registered_at")
+    PROBE = 500
+
+    def __init__(self, *, q: str, columns: tuple[str, ...], **filters):
+        from django.db import connection
+
+        self.rows = Evaluation.objects.with_related().only(*columns)
+        words = _words(q)
+        self.parts = None
+        if connection.vendor != "postgresql" or not words or _personnummer_hash(q):
+            self.single = _search(_filtered(self.rows, **filters), q).order_by(*LIST_ORDER)
+            return
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        word = words[longest]
+        base = _filtered(Evaluation.objects.all(), **filters)
+        for other in words[:longest] + words[longest + 1:]:
+            base = base.filter(_containing_word(other))
+        people = list(_containing(User, word, "full_name_folded", "email_folded").values_list("pk", flat=True)
+                      [: self.PROBE + 1])
+        if len(people) <= self.PROBE:
+            person = Q(trainee_id__in=people)
+        else:
+            person = Q(trainee__full_name_folded__contains=word) | Q(trainee__email_folded__contains=word)
+        place = Q(workplace_folded__contains=word)
+        self.parts = [base.filter(person), base.filter(place).exclude(person)]
+        evaluators = list(Evaluator.objects.filter(user__full_name_folded__contains=word).values_list("pk", flat=True))
+        if evaluators:
+            self.parts.append(base.filter(evaluator_id__in=evaluators).exclude(person).exclude(place))
+
+    def count_up_to(self, n: int) -> int:
+        if self.parts is None:
+            return self.single.order_by().values("pk")[:n].count()
+        first, *rest = [part.order_by().values("pk")[:n] for part in self.parts]
+        return min(first.union(*rest, all=True).count(), n)
+
+    def __getitem__(self, window: slice) -> list:
+        if self.parts is None:
+            return list(self.single[window])
+        if window.stop <= window.start:
+            return []  # Django makes a query sliced to nothing an empty one, which a UNION leaves out
+        first, *rest = [part.order_by(*LIST_ORDER).values_list(*self.ORDER_COLUMNS)[: window.stop]
+                        for part in self.parts]
+        page_sql, params = first.union(*rest, all=True).order_by(*LIST_ORDER)[window].query.sql_with_params()
+        page = RawSQL(f"SELECT page.pk FROM ({page_sql}) page", params)  # its ids, read with the rows
+        return list(self.rows.filter(pk__in=page).order_by(*LIST_ORDER))
 
 
 def mail_needing_attention(limit: int = 50) -> list:

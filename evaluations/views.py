@@ -22,6 +22,7 @@ from mittist.accounts.models import Role
 from mittist.csv import csv_response
 from mittist.forms import add_validation_error
 from mittist.outbox.models import Message
+from mittist.pagination import CappedPaginator
 from mittist.ratelimit import Limiter, client_key
 
 from . import selectors, services
@@ -374,9 +375,15 @@ def dashboard(request):
     filter_form = CaseFilterForm(request.GET or None)
     filters = filter_form.filters()
     counts = selectors.state_counts()
-    paginator = Paginator(selectors.case_list(**filters).only(*DASHBOARD_ROW_COLUMNS), PAGE_SIZE)
+    if "q" in filters:  # a common word matches a share of every case: counted up to the cap only
+        search = selectors.CaseSearch(columns=DASHBOARD_ROW_COLUMNS, **filters)
+        paginator = CappedPaginator(search, PAGE_SIZE, cap=settings.MITTIST_SEARCH_COUNT_CAP)
+    else:
+        paginator = Paginator(selectors.case_list(**filters).only(*DASHBOARD_ROW_COLUMNS), PAGE_SIZE)
     if not filters:
         paginator.count = sum(counts.values())  # every case: counted already, not again
+    elif filters.keys() == {"state"}:
+        paginator.count = counts[filters["state"]]  # the cases in one state: counted already too
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = _dashboard_rows(page.object_list)
     context = {

@@ -329,6 +329,12 @@ MITTIST_OFFICE_EMAIL = env_str("MITTIST_OFFICE_EMAIL", "mittist-kansli@example.o
 MITTIST_OFFICE_PHONE = env_str("MITTIST_OFFICE_PHONE", "08-000 00 00")
 MITTIST_OFFICE_HOURS = env_str("MITTIST_OFFICE_HOURS", "")
 
+# The dashboard's search counts its matches only up to MITTIST_SEARCH_COUNT_CAP (the pages reach that many):
+# past it the page says "more than …" and asks for more words, so that a common word costs the same however
+# many cases there are.
+MITTIST_SEARCH_COUNT_CAP = env_int("MITTIST_SEARCH_COUNT_CAP", 500)
+require_one_or_more("MITTIST_SEARCH_COUNT_CAP")
+
 # The outbox (mittist/outbox/): a message failing for a temporary reason is tried again after 1, 2, 4 …
 # minutes (at most an hour apart), MITTIST_OUTBOX_MAX_ATTEMPTS times in all. A worker claims a message for
 # MITTIST_OUTBOX_LEASE_MINUTES: one still being sent after that (the worker died mid-send) is sent again by

@@ -235,6 +235,75 @@ def test_pagination_keeps_the_filters(client, coordinator, bulk_cases):
     assert all(c.region == "skane" for c in second.context["page_obj"].object_list)
 
 
+# --- the search counts its matches up to a cap ------------------------------------------------------
+
+
+def test_search_past_the_cap_asks_for_more_words_and_pages_through_the_first_matches(
+    client, coordinator, bulk_cases, settings
+):
+    settings.MITTIST_SEARCH_COUNT_CAP = 30
+    bulk_cases(40)
+    client.force_login(coordinator)
+
+    first = client.get(DASHBOARD, {"q": "Bulk"})
+
+    paginator = first.context["page_obj"].paginator
+    assert (paginator.capped, paginator.count, paginator.num_pages) == (True, 30, 2)
+    html = first.content.decode()
+    assert "Fler än 30 träffar – skriv fler ord för att begränsa sökningen." in html
+    assert "40 ärenden" not in html and "30 ärenden" not in html
+    assert "Sida 1 av 2 (de första 30 träffarna)" in html
+    assert "?q=Bulk&amp;page=2" in html
+    second = client.get(DASHBOARD, {"q": "Bulk", "page": 2})
+    assert len(second.context["page_obj"].object_list) == 5
+    assert not second.context["page_obj"].has_next()
+    assert listed(first).isdisjoint(listed(second))
+    # The first 30 in the list's own order, as the unsearched list shows them.
+    everything = client.get(DASHBOARD)
+    assert [c.pk for c in first.context["page_obj"].object_list] == [
+        c.pk for c in everything.context["page_obj"].object_list
+    ]
+
+
+@pytest.mark.parametrize("matches", [29, 30])
+def test_search_up_to_the_cap_gives_the_exact_count(client, coordinator, bulk_cases, settings, matches):
+    settings.MITTIST_SEARCH_COUNT_CAP = 30
+    bulk_cases(matches, workplace="Vårdcentralen Ekbacken")
+    bulk_cases(10)
+    client.force_login(coordinator)
+    response = client.get(DASHBOARD, {"q": "ekbacken"})
+    assert response.context["page_obj"].paginator.count == matches
+    assert not response.context["page_obj"].paginator.capped
+    html = response.content.decode()
+    assert f"{matches} ärenden" in html
+    assert "Fler än" not in html and "de första" not in html
+
+
+def test_search_counts_no_more_rows_than_one_past_the_cap(client, coordinator, bulk_cases, settings):
+    settings.MITTIST_SEARCH_COUNT_CAP = 30
+    bulk_cases(40)
+    client.force_login(coordinator)
+    client.get(DASHBOARD)  # warm up the session
+    with CaptureQueriesContext(connection) as queries:
+        client.get(DASHBOARD, {"q": "Bulk"})
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1
+    assert re.search(r"LIMIT 31\b", counts[0])
+    assert "ORDER BY" not in counts[0].upper()  # the count needs no order
+
+
+def test_state_filter_takes_its_count_from_the_state_counts(client, coordinator, bulk_cases):
+    bulk_cases(8)  # two in each of four states
+    client.force_login(coordinator)
+    client.get(DASHBOARD)  # warm up the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(DASHBOARD, {"state": S.CONTACT_MADE})
+    assert response.context["page_obj"].paginator.count == 2
+    assert len(response.context["page_obj"].object_list) == 2
+    assert "2 ärenden" in response.content.decode()
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
 # --- CSV export ------------------------------------------------------------------------------------
 
 

@@ -692,6 +692,17 @@ def write_doc(text: str, vendor: str, full: bool) -> None:
     DOC.write_text(new)
 
 
+def flush_database() -> None:
+    """--reset: every table emptied, and the rows the data migrations load put back (a flush takes them too,
+    and `migrate` does not run a migration twice): the report template, the mini-CEX forms, the survey."""
+    from django.core.management import call_command
+
+    from tests.definitions import load_definitions
+
+    call_command("flush", interactive=False, verbosity=0)
+    load_definitions()
+
+
 def throughput_only(args) -> int:
     """--throughput-only: seed the large size (or use what an earlier run seeded) and measure gunicorn's
     throughput alone, without the rounds, the PDFs, the uploads or the sweeps; nothing is written."""
@@ -702,8 +713,7 @@ def throughput_only(args) -> int:
 
     call_command("migrate", verbosity=0)
     if args.reset:
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)
+        flush_database()
     seeded = Recording.objects.filter(share_safe_reference="BENCH-3").select_related("case").first()
     if seeded:
         case = seeded.case
@@ -741,8 +751,7 @@ def main() -> int:
     if Evaluation.objects.exists():
         if not args.reset:
             sys.exit("The database already has cases. Point DATABASE_URL at an empty one, or pass --reset to flush it.")
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)
+        flush_database()
 
     data = Data()
     say(f"Seeding {SMALL} cases")

@@ -1,0 +1,33 @@
+"""Dates in the active language for long lists: `date_formatter(style)` formats as `date_format(value, style)`
+(and so as the template filter `|date:style`), at a fraction of the cost per value."""
+
+from datetime import date
+
+from django.utils import dateformat
+from django.utils.formats import date_format, get_format
+
+_DAY_YEAR = {"j": lambda d: str(d.day), "d": lambda d: f"{d.day:02d}", "Y": lambda d: f"{d.year:04d}"}
+_MONTH = frozenset("bEFMNmn")
+
+
+def date_formatter(style="SHORT_DATE_FORMAT"):
+    """A function formatting a date (or a datetime's date, as it is given) as `date_format(value, style)` in the
+    language active now. Django parses the format and builds a formatter anew for each value; a format of
+    day, month and year letters only (ours: "j b Y", "j F Y") is put together here from the day, the year and
+    each month's name, looked up once. Any other format falls back to date_format."""
+    fmt = get_format(style)
+    if any(c == "\\" or (c.isalpha() and c not in _DAY_YEAR and c not in _MONTH) for c in fmt):
+        return lambda value: date_format(value, style)
+    months = {}
+
+    def month(token, number):
+        if (token, number) not in months:
+            months[token, number] = str(dateformat.format(date(2000, number, 1), token))
+        return months[token, number]
+
+    def formatted(value):
+        return "".join(
+            _DAY_YEAR[c](value) if c in _DAY_YEAR else month(c, value.month) if c in _MONTH else c for c in fmt
+        )
+
+    return formatted

@@ -6,14 +6,17 @@ from datetime import date
 from django.utils import dateformat
 from django.utils.formats import date_format, get_format
 
-_DAY_YEAR = {"j": lambda d: str(d.day), "d": lambda d: f"{d.day:02d}", "Y": lambda d: f"{d.year:04d}"}
+_DAY_YEAR = {  # (and the time of a datetime)
+    "j": lambda d: str(d.day), "d": lambda d: f"{d.day:02d}", "Y": lambda d: f"{d.year:04d}",
+    "H": lambda d: f"{d.hour:02d}", "i": lambda d: f"{d.minute:02d}",
+}
 _MONTH = frozenset("bEFMNmn")
 
 
 def date_formatter(style="SHORT_DATE_FORMAT"):
     """A function formatting a date (or a datetime's date, as it is given) as `date_format(value, style)` in the
     language active now. Django parses the format and builds a formatter anew for each value; a format of
-    day, month and year letters only (ours: "j b Y", "j F Y") is put together here from the day, the year and
+    day, month, year, hour and minute letters only (ours: "j b Y", "j F Y", "j b Y H:i") is put together here from the day, the year and
     each month's name, looked up once. Any other format falls back to date_format."""
     fmt = get_format(style)
     if any(c == "\\" or (c.isalpha() and c not in _DAY_YEAR and c not in _MONTH) for c in fmt):

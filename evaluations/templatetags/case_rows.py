@@ -1,23 +1,26 @@
-"""The rows of the long case lists (the coordinator's dashboard, the evaluator's home), written in Python.
+"""The rows of the long case lists (the coordinator's dashboard, the evaluator's home) and of the case page's
+lists (its steps), written in Python.
 
 The same markup as a template loop, but Django's template engine resolved some twenty variables, filters and
-translations for each row: half of each page's time. Every value goes through format_html (escaped); names
-are isolated in <bdi> as everywhere else. Each row needs its `url` (and a queue row its `assign_url`), set by
-the view (views.urls_by_id).
+translations for each row: half of each page's time. Every value goes through mittist.html.format_html
+(escaped); names are isolated in <bdi> as everywhere else. Each case row needs its `url` (and a queue row
+its `assign_url`), set by the view (views.urls_by_id).
 """
-
-import html
 
 from django import template
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mittist.dates import date_formatter
+from mittist.html import blocktranslated, format_html, lines
 
 register = template.Library()
 
 DASH = mark_safe('<span class="muted">–</span>')
+
 
 class Texts:
     """What a list repeats on every row, worked out once a list: translated labels (a lazy text is translated
@@ -43,28 +46,6 @@ class Texts:
         if getattr(value, "tzinfo", None) is not None:
             value = timezone.localtime(value)
         return self._date(value)
-
-
-def _escaped(value) -> str:
-    """As conditional_escape: safe text as it is, anything else escaped (without its check for lazy text
-    on every call, a third of a row's time)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
-def format_html(format_string: str, *values) -> SafeString:
-    """As django.utils.html.format_html: the values escaped, the format not."""
-    return SafeString(format_string.format(*map(_escaped, values)))
-
-
-def _rows(rows) -> str:
-    return mark_safe("\n".join(rows))
-
-
-def _blocktranslated(translated: str, **values) -> str:
-    """As {% blocktranslate with name=… %}: the values escaped, the translated text as it is."""
-    return mark_safe(translated % {key: _escaped(value) for key, value in values.items()})
 
 
 @register.simple_tag
@@ -94,7 +75,7 @@ def case_table_rows(cases):
             region_label, texts.label(case.get_region_display()),
             due_label, due, late if case.material_late else "",
         ))
-    return _rows(rows)
+    return lines(rows)
 
 
 QUEUE_ITEM = ('<li>\n<span class="queue-main"><a href="{}"><bdi>{}</bdi></a>\n'
@@ -107,12 +88,12 @@ def registration_queue_items(cases):
     """The dashboard's registrations to review: a <li> each."""
     texts = Texts()
     registered, review, review_from = _("anmäld"), _("Granska"), _("Granska anmälan från %(name)s")
-    return _rows(
+    return lines(
         format_html(
             QUEUE_ITEM, case.url, case.trainee.full_name, case.trainee.email, case.workplace,
             texts.label(case.get_region_display()),
             format_html(' · <span class="nowrap">{} {}</span>', registered, texts.date(case.registered_at)),
-            "btn-secondary", case.url, _blocktranslated(review_from, name=case.trainee.full_name), review,
+            "btn-secondary", case.url, blocktranslated(review_from, name=case.trainee.full_name), review,
         )
         for case in cases
     )
@@ -123,11 +104,11 @@ def assignment_queue_items(cases):
     """The dashboard's accepted registrations without an evaluator: a <li> each."""
     texts = Texts()
     assign, assign_to = _("Tilldela"), _("Tilldela värderare till %(name)s")
-    return _rows(
+    return lines(
         format_html(
             QUEUE_ITEM, case.url, case.trainee.full_name, case.trainee.email, case.workplace,
             texts.label(case.get_region_display()), "",
-            "btn-primary", case.assign_url, _blocktranslated(assign_to, name=case.trainee.full_name), assign,
+            "btn-primary", case.assign_url, blocktranslated(assign_to, name=case.trainee.full_name), assign,
         )
         for case in cases
     )
@@ -163,4 +144,41 @@ def evaluator_case_rows(cases, with_todo=False):
             status_label, case.state, texts.label(case.get_state_display()),
             day_label, texts.date(case.practice_day) or "–", todo,
         ))
-    return _rows(rows)
+    return lines(rows)
+
+
+@register.simple_tag
+def case_step_items(steps):
+    """The <li>s of evaluations/_steps.html: each step of the case, done, current (with its deadline) or to do."""
+    format_day = date_formatter("j F Y")
+    done_text, due_text = _("Klart"), _("Senast")
+    status_texts = {"done": _("Klart:"), "current": _("Nu:"), "skipped": _("Inte aktuellt:")}
+    later_text = _("Senare:")
+    items = []
+    for step in steps:
+        overdue = step.overdue
+        title = format_html('<a href="{}">{}</a>', step.url, step.label) if step.url else step.label
+        if step.done_on:
+            when = format_html('\n<p class="step-due">{} {}</p>', done_text, format_day(step.done_on))
+        elif step.due:
+            badge = ""
+            if step.status == "current" and overdue:
+                days = step.days_overdue
+                badge = format_html('\n<span class="badge badge-overdue">{}</span>\n', ngettext(
+                    "%(days)s dag försenad", "%(days)s dagar försenad", days) % {"days": localize(days)})
+            elif step.status == "current":
+                days = step.days_left
+                badge = format_html('\n<span class="badge">{}</span>\n', ngettext(
+                    "%(days)s dag kvar", "%(days)s dagar kvar", days) % {"days": localize(days)})
+            when = format_html('\n<p class="step-due{}">{} {}{}\n</p>', " is-overdue" if overdue else "", due_text,
+                               format_day(step.due), badge)
+        else:
+            when = ""
+        items.append(format_html(
+            '<li class="step step-{}{}"{}>\n<span class="visually-hidden">{}</span>\n'
+            '<strong class="step-title">{}</strong>\n<p class="step-hint">{}</p>{}\n</li>',
+            step.status, " step-overdue" if overdue else "",
+            mark_safe(' aria-current="step"') if step.status == "current" else "",
+            status_texts.get(step.status, later_text), title, step.hint, when,
+        ))
+    return lines(items)

@@ -17,6 +17,8 @@ from django.utils.translation import ngettext
 from mittist.dates import date_formatter
 from mittist.html import blocktranslated, format_html, lines
 
+from .mittist_format import dates_in_text
+
 register = template.Library()
 
 DASH = mark_safe('<span class="muted">–</span>')
@@ -180,5 +182,26 @@ def case_step_items(steps):
             step.status, " step-overdue" if overdue else "",
             mark_safe(' aria-current="step"') if step.status == "current" else "",
             status_texts.get(step.status, later_text), title, step.hint, when,
+        ))
+    return lines(items)
+
+
+@register.simple_tag
+def case_event_items(events, show_notes=False):
+    """The <li>s of evaluations/_events.html: the case's audit trail (a note only where `show_notes`)."""
+    format_time = date_formatter("SHORT_DATETIME_FORMAT")
+    system = _("Systemet")
+    items = []
+    for event in events:
+        at = timezone.localtime(event.at)
+        states = format_html(' <span class="muted">({} → {})</span>', event.from_state_label(),
+                             event.to_state_label()) if event.from_state != event.to_state else ""
+        actor = format_html("<bdi>{}</bdi>", event.actor.full_name) if event.actor else system
+        note = format_html('\n<p class="timeline-note">{}</p>', dates_in_text(event.note)) if (
+            event.note and show_notes) else ""
+        items.append(format_html(
+            '<li class="timeline-item">\n<time class="timeline-time" datetime="{}">{}</time>\n'
+            '<p class="timeline-title">{}{}</p>\n<p class="timeline-actor">{}</p>{}\n</li>',
+            at.isoformat(), format_time(at), event.label, states, actor, note,
         ))
     return lines(items)

@@ -7,10 +7,12 @@ from django.contrib.auth import get_user_model, password_validation
 from django.forms.utils import flatatt
 from django.utils.formats import date_format
 from django.utils.functional import lazy
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from mittist import html
 from mittist.accounts.personnummer import parse_personnummer
 from mittist.durations import durations
 from mittist.forms import SafeTextMixin
@@ -272,8 +274,9 @@ class PlainSelect(forms.Select):
             selected = not chosen and text in wanted  # only the first match, as Django's
             chosen = chosen or selected
             rows.append((text, " selected" if selected else "", label))
+        options = "".join(html.format_html('<option value="{}"{}>{}</option>', *row) for row in rows)
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)),
-                           format_html_join("", '<option value="{}"{}>{}</option>', rows))
+                           mark_safe(options))
 
 
 class CaseFilterForm(SafeTextMixin, forms.Form):

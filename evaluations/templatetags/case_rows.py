@@ -205,3 +205,18 @@ def case_event_items(events, show_notes=False):
             at.isoformat(), format_time(at), event.label, states, actor, note,
         ))
     return lines(items)
+
+
+@register.simple_tag
+def state_count_items(state_counts, current=None):
+    """The dashboard's count per state (`state_counts`: (Evaluation.State, n)), each a link to its filter;
+    `current`: the state filtered on now."""
+    return lines(
+        format_html(
+            '<li><a class="stat{}" href="?state={}"{}><span class="stat-value">{}</span> '
+            '<span class="stat-label">{}</span></a></li>',
+            "" if n else " stat-zero", state.value, mark_safe(' aria-current="true"') if current == state.value else "",
+            localize(n), state.label,
+        )
+        for state, n in state_counts
+    )

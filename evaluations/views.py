@@ -500,7 +500,8 @@ def trainee_home(request):
 
 @role_required(Role.EVALUATOR)
 def evaluator_home(request):
-    cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by(
+    # The evaluator of every case here is the user: their own name is not shown, so not read (a user a row).
+    cases = list(Evaluation.objects.visible_to(request.user).select_related("trainee", "evaluator").order_by(
         F("next_due_on").asc(nulls_last=True), "-registered_at"))
     case_url = urls_by_id("evaluations:case_detail")
     to_answer, ongoing, finished = [], [], []

@@ -23,14 +23,15 @@ def date_formatter(style="SHORT_DATE_FORMAT"):
         return lambda value: date_format(value, style)
     months = {}
 
-    def month(token, number):
-        if (token, number) not in months:
-            months[token, number] = str(dateformat.format(date(2000, number, 1), token))
-        return months[token, number]
+    def month_part(token):
+        def part(value):
+            if (token, value.month) not in months:
+                months[token, value.month] = str(dateformat.format(date(2000, value.month, 1), token))
+            return months[token, value.month]
 
-    def formatted(value):
-        return "".join(
-            _DAY_YEAR[c](value) if c in _DAY_YEAR else month(c, value.month) if c in _MONTH else c for c in fmt
-        )
+        return part
 
-    return formatted
+    parts = [
+        _DAY_YEAR[c] if c in _DAY_YEAR else month_part(c) if c in _MONTH else (lambda value, text=c: text) for c in fmt
+    ]
+    return lambda value: "".join([part(value) for part in parts])

@@ -132,16 +132,18 @@ def evaluator_case_rows(cases, with_todo=False):
         write_text = _("Skriv rapporten")
     rows = []
     for case in cases:
-        todo = ""
+        todo, late_case = "", False
         if with_todo:
+            overdue_case = case.is_overdue
+            late_case = overdue_case or case.material_late  # Evaluation.is_late, without asking the day again
             write = format_html(
                 '\n<br><a class="btn btn-small btn-primary" href="{}">{}<span class="visually-hidden"> – {}</span></a>\n',
                 case.write_url, write_text, case.trainee.full_name,
             ) if case.write_url else "\n"
             todo = format_html('\n<td data-label="{}">{}{}{}{}</td>', todo_label, case.evaluator_todo,
-                               overdue if case.is_overdue else "", late if case.material_late else "", write)
+                               overdue if overdue_case else "", late if case.material_late else "", write)
         rows.append(format_html(
-            row, mark_safe(' class="is-overdue"') if with_todo and case.is_late else "",
+            row, mark_safe(' class="is-overdue"') if late_case else "",
             case.url, case.trainee.full_name, case.workplace,
             status_label, case.state, texts.label(case.get_state_display()),
             day_label, texts.date(case.practice_day) or "–", todo,

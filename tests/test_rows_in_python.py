@@ -109,3 +109,15 @@ def test_event_times_are_local():
     with translation.override("sv"):
         assert date_formatter("SHORT_DATETIME_FORMAT")(
             timezone.localtime(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))) == "29 mar 2026 03:30"
+
+
+@pytest.mark.parametrize("value", [None, "", HOSTILE, 12])
+def test_plain_inputs_write_what_djangos_widgets_write(value):
+    from django import forms
+
+    from evaluations.forms import Plain
+
+    attrs = {"id": "id_q", "maxlength": 100, "required": True, "disabled": False, "aria-describedby": 'a "b"'}
+    for plain, django_widget in ((Plain.TextInput(), forms.TextInput()), (Plain.CheckboxInput(), forms.CheckboxInput())):
+        assert plain.render("q", value, attrs) == django_widget.render("q", value, attrs)
+    assert Plain.CheckboxInput().render("overdue", True) == '<input type="checkbox" name="overdue" checked>'

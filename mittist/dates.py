@@ -14,10 +14,11 @@ _MONTH = frozenset("bEFMNmn")
 
 
 def date_formatter(style="SHORT_DATE_FORMAT"):
-    """A function formatting a date (or a datetime's date, as it is given) as `date_format(value, style)` in the
-    language active now. Django parses the format and builds a formatter anew for each value; a format of
-    day, month, year, hour and minute letters only (ours: "j b Y", "j F Y", "j b Y H:i") is put together here from the day, the year and
-    each month's name, looked up once. Any other format falls back to date_format."""
+    """A function formatting a date or datetime (as it is given: convert to local time first) as
+    `date_format(value, style)` in the language active now. Django parses the format and builds a formatter
+    anew for each value; a format of day, month, year, hour and minute letters only (ours: "j b Y", "j F Y",
+    "j b Y H:i") is put together here from the numbers and each month's name, looked up once. Any other
+    format falls back to date_format. Make one per list: it keeps the language and the names it found."""
     fmt = get_format(style)
     if any(c == "\\" or (c.isalpha() and c not in _DAY_YEAR and c not in _MONTH) for c in fmt):
         return lambda value: date_format(value, style)

@@ -1,5 +1,5 @@
 """The rows of the long case lists (the coordinator's dashboard, the evaluator's home) and of the case page's
-lists (its steps), written in Python.
+lists (its steps and events), written in Python.
 
 The same markup as a template loop, but Django's template engine resolved some twenty variables, filters and
 translations for each row: half of each page's time. Every value goes through mittist.html.format_html

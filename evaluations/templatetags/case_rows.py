@@ -60,22 +60,24 @@ def case_table_rows(cases):
     late = format_html('<span class="badge badge-warning">{}</span>', _("Material inskickat sent"))
     rows = []
     for case in cases:
+        overdue_case, late_material = case.is_overdue, case.material_late
         if case.next_due_on:
             due = format_html('<span class="muted">{}</span><br> <span class="nowrap">{}</span> {}',
                               texts.label(case.next_due_label), texts.date(case.next_due_on),
-                              overdue if case.is_overdue else "")
+                              overdue if overdue_case else "")
         else:
             due = DASH
         rows.append(format_html(
             '<tr{}>\n<td><a href="{}"><bdi>{}</bdi></a><br><span class="muted">{}<br><bdi>{}</bdi></span></td>\n'
             '<td data-label="{}"><span class="badge badge-{}">{}</span></td>\n'
             '<td data-label="{}">{}</td>\n<td data-label="{}">{}</td>\n<td data-label="{}">{} {}</td>\n</tr>',
-            mark_safe(' class="is-overdue"') if case.is_late else "",
+            # Evaluation.is_late, without asking the day again
+            mark_safe(' class="is-overdue"') if overdue_case or late_material else "",
             case.url, case.trainee.full_name, case.trainee.email, case.workplace,
             status_label, case.status_css, texts.label(case.status_label),
             evaluator_label, format_html("<bdi>{}</bdi>", case.evaluator.name) if case.evaluator else DASH,
             region_label, texts.label(case.get_region_display()),
-            due_label, due, late if case.material_late else "",
+            due_label, due, late if late_material else "",
         ))
     return lines(rows)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from mittist.dates import date_formatter
 from mittist.durations import durations
 
 from .extensions import step_link
@@ -135,14 +136,16 @@ EVALUATOR_TODO = {
 }
 
 
-def evaluator_todo(case: Evaluation) -> str:
-    """One line on the evaluator's home page: what the case needs from them now (only that line translated)."""
+def evaluator_todo(case: Evaluation, format_day=None) -> str:
+    """One line on the evaluator's home page: what the case needs from them now (only that line translated).
+    `format_day`: a mittist.dates.date_formatter("j F Y"), for a list of cases."""
+    format_day = format_day or date_formatter("j F Y")
     if case.state == S.PRACTICE_DAY_AGREED:
         if case.material_due:
-            return str(_("Materialet ska komma senast %(day)s") % {"day": date_format(case.material_due, "j F Y")})
+            return str(_("Materialet ska komma senast %(day)s") % {"day": format_day(case.material_due)})
         return str(_("Materialet ska komma senast %(before)s före praktikdagen") % {"before": durations["material"]})
     if case.state == S.PRACTICE_DAY_HELD:
         if case.report_due:
-            return str(_("Skriv och skicka rapporten senast %(day)s") % {"day": date_format(case.report_due, "j F Y")})
+            return str(_("Skriv och skicka rapporten senast %(day)s") % {"day": format_day(case.report_due)})
         return str(_("Skriv och skicka rapporten inom %(within)s") % {"within": durations["report"]})
     return str(EVALUATOR_TODO.get(case.state, ""))

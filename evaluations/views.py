@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from mittist.accounts.decorators import role_required
 from mittist.accounts.models import Role
 from mittist.csv import csv_response
+from mittist.dates import date_formatter
 from mittist.forms import add_validation_error
 from mittist.outbox.models import Message
 from mittist.pagination import CappedPaginator
@@ -506,7 +507,8 @@ def trainee_home(request):
 
 @role_required(Role.EVALUATOR)
 def evaluator_home(request):
-    cases = list(Evaluation.objects.visible_to(request.user).with_related().order_by(
+    # The evaluator of every case here is the user: their own name is not shown, so not read (a user a row).
+    cases = list(Evaluation.objects.visible_to(request.user).select_related("trainee", "evaluator").order_by(
         F("next_due_on").asc(nulls_last=True), "-registered_at"))
     case_url = urls_by_id("evaluations:case_detail")
     to_answer, ongoing, finished = [], [], []
@@ -522,9 +524,9 @@ def evaluator_home(request):
     # Each list shows only its own columns: the steps of the requests, the line of what to do of the others.
     for case in to_answer:
         case.user_actions = available_actions(case, request.user)
-    write_url = urls_by_id("reports:write")
+    write_url, format_day = urls_by_id("reports:write"), date_formatter("j F Y")
     for case in ongoing:
-        case.evaluator_todo = evaluator_todo(case)
+        case.evaluator_todo = evaluator_todo(case, format_day)
         case.write_url = write_url(case.pk) if request.user.has_perm("reports.write", case) else ""
     context = {"to_answer": to_answer, "ongoing": ongoing, "finished": finished}
     return render(request, "evaluations/evaluator_home.html", context)

@@ -505,22 +505,25 @@ def trainee_home(request):
     return render(request, "evaluations/trainee_home.html", context)
 
 
+EVALUATOR_FINISHED_PAGE_SIZE = 20
+
+
 @role_required(Role.EVALUATOR)
 def evaluator_home(request):
     # The evaluator of every case here is the user: their own name is not shown, so not read (a user a row).
-    cases = list(Evaluation.objects.visible_to(request.user).select_related("trainee", "evaluator").order_by(
-        F("next_due_on").asc(nulls_last=True), "-registered_at"))
+    mine = Evaluation.objects.visible_to(request.user).select_related("trainee", "evaluator").order_by(
+        F("next_due_on").asc(nulls_last=True), "-registered_at")
+    # The finished ones add up over the years: a page of them at a time, so the page does not grow with them.
+    finished_states = [*Evaluation.ENDED_STATES, *Evaluation.QUALITY_VISIBLE_STATES]
+    finished = Paginator(mine.filter(state__in=finished_states), EVALUATOR_FINISHED_PAGE_SIZE).get_page(
+        request.GET.get("page"))
     case_url = urls_by_id("evaluations:case_detail")
-    to_answer, ongoing, finished = [], [], []
-    for case in cases:
+    to_answer, ongoing = [], []
+    for case in mine.exclude(state__in=finished_states):
         case.url = case_url(case.pk)
-        done = case.is_ended or case.state in Evaluation.QUALITY_VISIBLE_STATES
-        if done:
-            finished.append(case)
-        if case.state == Evaluation.State.EVALUATOR_ASSIGNED:
-            to_answer.append(case)
-        elif not done:
-            ongoing.append(case)
+        (to_answer if case.state == Evaluation.State.EVALUATOR_ASSIGNED else ongoing).append(case)
+    for case in finished:
+        case.url = case_url(case.pk)
     # Each list shows only its own columns: the steps of the requests, the line of what to do of the others.
     for case in to_answer:
         case.user_actions = available_actions(case, request.user)

@@ -441,6 +441,7 @@ def test_evaluator_list_queries_do_not_grow(client, coordinator, make_evaluator,
 def test_evaluator_home_queries_do_not_grow(client, evaluator, make_case, bulk_cases):
     make_case(S.EVALUATOR_ASSIGNED)
     make_case(S.EVALUATOR_ACCEPTED)
+    make_case(S.REPORT_DELIVERED)  # a finished one: with none, their page is not read at all
     client.force_login(evaluator.user)
     client.get(reverse("evaluations:evaluator_home"))
     small = query_count(client, reverse("evaluations:evaluator_home"))

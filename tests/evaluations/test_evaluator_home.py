@@ -31,7 +31,7 @@ def test_the_finished_cases_come_a_page_at_a_time_and_the_page_does_not_grow_wit
         page = client.get(home).content.decode()
     assert len(three_finished) == len(one_finished)
     assert "Avslutade <span class=\"muted\">(3)</span>" in page
-    assert "Sida 1 av 2" in page
+    assert "Sida 1 av 2" in page and "?page=2#avslutade" in page
     finished = [first, *later]
     shown = [case for case in finished if case.get_absolute_url() in page]
     assert len(shown) == 2 and ongoing.get_absolute_url() in page  # the ongoing one on every page

@@ -201,6 +201,7 @@ class CaseSearch:
 
     ORDER_COLUMNS = ("pk", "next_due_on", "registered_at")
     PROBE = 500
+    LISTED = 50  # up to this many people are looked for by their ids, written in the query
 
     def __init__(self, *, q: str, columns: tuple[str, ...], **filters):
         from django.db import connection
@@ -216,12 +217,16 @@ class CaseSearch:
         base = _filtered(Evaluation.objects.all(), **filters)
         for other in words[:longest] + words[longest + 1:]:
             base = base.filter(_containing_word(other))
-        people = list(_containing(User, word, "full_name_folded", "email_folded").values_list("pk", flat=True)
-                      [: self.PROBE + 1])
-        if len(people) <= self.PROBE:
-            person = Q(trainee_id__in=people)
-        else:
+        people = _containing(User, word, "full_name_folded", "email_folded")
+        found = list(people.values_list("pk", flat=True)[: self.PROBE + 1])
+        if len(found) > self.PROBE:
             person = Q(trainee__full_name_folded__contains=word) | Q(trainee__email_folded__contains=word)
+        elif len(found) <= self.LISTED:
+            person = Q(trainee_id__in=found)
+        else:
+            # As a subquery: hundreds of ids written into the SQL (client-side binding), in every part of both
+            # the count and the page, were kilobytes of text to compose and to parse.
+            person = Q(trainee_id__in=people)
         place = Q(workplace_folded__contains=word)
         self.parts = [base.filter(person), base.filter(place).exclude(person)]
         evaluators = list(Evaluator.objects.filter(user__full_name_folded__contains=word).values_list("pk", flat=True))

@@ -49,11 +49,13 @@ def expected(q: str, **filters) -> list:
     return [(c.pk, c.next_due_on, c.registered_at) for c in case_list(q=q, **filters)]
 
 
-@pytest.mark.parametrize("probe", [500, 0], ids=["people-by-id", "people-by-walking-the-list"])
+@pytest.mark.parametrize("probe,listed", [(500, 50), (500, 0), (0, 50)],
+                         ids=["people-by-id", "people-by-subquery", "people-by-walking-the-list"])
 @pytest.mark.parametrize("filters", [{}, {"region": "skane"}, {"state": S.REGISTERED}])
 @pytest.mark.parametrize("q", QUERIES)
-def test_the_search_finds_what_the_export_finds_in_the_same_order(cases, monkeypatch, q, filters, probe):
+def test_the_search_finds_what_the_export_finds_in_the_same_order(cases, monkeypatch, q, filters, probe, listed):
     monkeypatch.setattr(CaseSearch, "PROBE", probe)
+    monkeypatch.setattr(CaseSearch, "LISTED", listed)
     search = CaseSearch(q=q, columns=COLUMNS, **filters)
     want = expected(q, **filters)
     assert found(search) == want

@@ -164,15 +164,17 @@ def report_deliver(*, report: Report, by) -> Report:
         missing = report_missing(report, questions)
         if missing:
             raise ReportIncomplete(missing)
-        before = take_step(case, by, "deliver_report", refused)
         report.questions = questions
-        report.delivered_at = case.report_delivered_at
+        report.delivered_at = timezone.now()
         report.delivered_by = by
         report.delivered_by_name = by.full_name
-        report.delivered_late = case.report_delivered_late
+        # The slow part (WeasyPrint, the upload) before the step: the step takes the count rows of both
+        # states (evaluations/state_counts.py) until commit, and other cases' steps wait on them.
         content = render_report_pdf(report)
         name = default_storage.save(_pdf_name(case), ContentFile(content))
         try:
+            before = take_step(case, by, "deliver_report", refused, report.delivered_at)
+            report.delivered_late = case.report_delivered_late
             report.pdf = name
             report.pdf_sha256 = hashlib.sha256(content).hexdigest()
             report.save()

@@ -4,6 +4,7 @@ Each thread gets its own database connection, so this needs a real server with r
 (PostgreSQL); SQLite serialises whole-database writes and would prove nothing here.
 """
 
+import time
 from datetime import date
 
 import pytest
@@ -151,3 +152,47 @@ def test_two_registrations_with_the_same_personnummer_at_once_make_one_case(tran
     assert len(errors) == 1 and isinstance(errors[0], ValidationError), results
     assert "personnummer" in errors[0].message_dict
     assert Evaluation.objects.count() == 1
+
+
+def test_a_report_being_rendered_does_not_hold_up_another_cases_step(transactional_db, make_case, make_evaluator,
+                                                                     monkeypatch):
+    """The step of a case takes the count rows of its two states until commit (evaluations/state_counts.py):
+    the report's PDF is rendered and stored before its step, so a step into the same state elsewhere does
+    not wait for WeasyPrint."""
+    import threading
+
+    from evaluations.reports import pdf as report_pdf
+    from evaluations.reports import services as report_services
+    from tests.conftest import complete_answers
+
+    other = make_evaluator(region="skane", home_clinic="VC Annan", full_name="Ove Annan")
+    held = make_case(S.PRACTICE_DAY_HELD)
+    submitted = make_case(S.MATERIAL_SUBMITTED, evaluator_=other, practice_day=date.today())
+    report = report_services.report_for(held)
+    report = report_services.report_save(report=report, by=held.evaluator.user, data=complete_answers(report),
+                                         base_version=report.version)
+    rendering, other_done = threading.Event(), threading.Event()
+    render = report_pdf.render_report_pdf
+
+    def slow_render(report):
+        rendering.set()
+        finished["other_in_time"] = other_done.wait(timeout=5)  # the other step, done while this renders
+        return render(report)
+
+    finished = {}
+    monkeypatch.setattr(report_pdf, "render_report_pdf", slow_render)
+
+    def deliver():
+        report_services.report_deliver(report=report, by=held.evaluator.user)
+        finished["report"] = time.monotonic()
+
+    def hold_the_other():
+        assert rendering.wait(timeout=10)
+        services.case_mark_practice_day_held(case=submitted, by=other.user)  # into practice_day_held too
+        finished["other"] = time.monotonic()
+        other_done.set()
+
+    results = run_together(deliver, hold_the_other)
+    assert [kind for kind, _value in results] == ["ok", "ok"], results
+    assert finished["other_in_time"] and finished["other"] < finished["report"]  # it did not wait for the PDF
+    assert reload(held).state == S.REPORT_DELIVERED and reload(submitted).state == S.PRACTICE_DAY_HELD

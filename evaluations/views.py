@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -512,7 +511,7 @@ EVALUATOR_FINISHED_PAGE_SIZE = 20
 def evaluator_home(request):
     # The evaluator of every case here is the user: their own name is not shown, so not read (a user a row).
     mine = Evaluation.objects.visible_to(request.user).select_related("trainee", "evaluator").order_by(
-        F("next_due_on").asc(nulls_last=True), "-registered_at")
+        *selectors.LIST_ORDER)
     # The finished ones add up over the years: a page of them at a time, so the page does not grow with them.
     finished_states = [*Evaluation.ENDED_STATES, *Evaluation.QUALITY_VISIBLE_STATES]
     finished = Paginator(mine.filter(state__in=finished_states), EVALUATOR_FINISHED_PAGE_SIZE).get_page(

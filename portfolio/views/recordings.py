@@ -29,11 +29,10 @@ from .purged import unless_purged
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _readable(request, case: Evaluation) -> Evaluation:
+def _require_readable(request, case: Evaluation) -> None:
     """A case the user may see (unless_purged gave it) but whose content they may not read: 403."""
     if not request.user.has_perm("portfolio.read_content", case):
         raise PermissionDenied
-    return case
 
 
 def _recording(case: Evaluation, recording_id) -> Recording:
@@ -90,7 +89,7 @@ def _context(request, case: Evaluation, **extra) -> dict:
 @login_required
 @unless_purged
 def recording_list(request, case):
-    case = _readable(request, case)
+    _require_readable(request, case)
     recordings = _numbered(case)
     form = None
     status = 200
@@ -130,7 +129,7 @@ def recording_list(request, case):
 @login_required
 @unless_purged
 def recording_edit(request, case, recording_id):
-    case = _readable(request, case)
+    _require_readable(request, case)
     recording = _recording(case, recording_id)
     can_edit = request.user.has_perm("portfolio.edit", case)
     initial = {name: getattr(recording, name) for name in services.RECORDING_FIELDS}
@@ -157,7 +156,8 @@ def recording_edit(request, case, recording_id):
 @require_POST
 @login_required
 def recording_delete(request, case_id, recording_id):
-    case = _readable(request, visible_case(request, case_id))
+    case = visible_case(request, case_id)
+    _require_readable(request, case)
     recording = _recording(case, recording_id)
     _refuse_write(request, case)
     services.recording_delete(recording=recording, by=request.user)
@@ -189,7 +189,7 @@ def _read_only_answers(template, evaluation) -> list[dict]:
 @login_required
 @unless_purged
 def self_evaluation(request, case, recording_id):
-    case = _readable(request, case)
+    _require_readable(request, case)
     recording = _recording(case, recording_id)
     evaluation = services.self_evaluation_for(recording)
     template = evaluation.template if evaluation else SelfEvaluationTemplate.current()

@@ -94,14 +94,13 @@ def submit(request, case):
     return _submit_page(request, case)
 
 
-def _readable_case(request, case):
-    """The case, if this user may read its content; otherwise a response saying why not."""
+def _refusal(request, case):
+    """None if this user may read the case's content; otherwise a response saying why not."""
     if request.user.has_perm("portfolio.read_content", case):
-        return case, None
+        return None
     if request.user.has_perm("evaluations.act_as_evaluator", case):
         # Their own case, but the trainee has not submitted (or the office reopened it).
-        response = render(request, "portfolio/submission/not_submitted.html", {"case": case}, status=403)
-        return case, response
+        return render(request, "portfolio/submission/not_submitted.html", {"case": case}, status=403)
     # The coordinator and the quality group see completeness and dates, never the content.
     raise PermissionDenied
 
@@ -110,7 +109,7 @@ def _readable_case(request, case):
 @require_http_methods(["GET"])
 @unless_purged
 def reading(request, case):
-    case, refused = _readable_case(request, case)
+    refused = _refusal(request, case)
     if refused:
         return refused
     context = {
@@ -161,7 +160,7 @@ def _pdf_poll(request, case, pdf):
 @unless_purged
 def reading_pdf(request, case):
     """The stored PDF of the material as it reads now; until the worker has rendered it, a page that waits."""
-    case, refused = _readable_case(request, case)
+    refused = _refusal(request, case)
     if refused:
         return refused
     pdf = material_pdf_for(case)
@@ -184,7 +183,7 @@ def reading_pdf(request, case):
 @require_POST
 @unless_purged
 def reading_pdf_retry(request, case):
-    case, refused = _readable_case(request, case)
+    refused = _refusal(request, case)
     if refused:
         return refused
     material_pdf_for(case, retry=True)
